@@ -1,0 +1,1 @@
+"""The platform library every ccn-platform service is built on."""

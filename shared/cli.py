@@ -1,0 +1,153 @@
+"""`ccn`, the operator's command: local infrastructure, tokens, event schemas, services."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shared.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
+POSTGRES_SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
+
+app = typer.Typer(help="Operate ccn-platform: infrastructure, tokens, schemas, services.",
+                  no_args_is_help=True)
+infra = typer.Typer(help="Local Apache Kafka (KRaft) and PostgreSQL for runs and tests.",
+                    no_args_is_help=True)
+app.add_typer(infra, name="infra")
+
+KafkaOpt = Annotated[bool, typer.Option("--kafka/--no-kafka", help="Include the Kafka broker.")]
+PostgresOpt = Annotated[
+    bool, typer.Option("--postgres/--no-postgres", help="Include the PostgreSQL server.")
+]
+
+
+def _infra_env(var_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("KAFKA_DATA_DIR", str(var_dir / "kafka"))
+    env.setdefault("PG_DATA_DIR", str(var_dir / "postgres"))
+    return env
+
+
+def _run_script(script: Path, action: str, var_dir: Path) -> int:
+    return subprocess.run(["bash", str(script), action], env=_infra_env(var_dir), check=False).returncode
+
+
+def _var_dir() -> Path:
+    return Settings().var_dir.resolve()
+
+
+@infra.command("up")
+def infra_up(kafka: KafkaOpt = True, postgres: PostgresOpt = True) -> None:
+    """Start the broker (port $KAFKA_PORT, default 9092) and PostgreSQL ($PG_PORT, default 5433)."""
+    var = _var_dir()
+    for wanted, script in ((kafka, KAFKA_SCRIPT), (postgres, POSTGRES_SCRIPT)):
+        if wanted and _run_script(script, "start", var) != 0:
+            raise typer.Exit(1)
+
+
+@infra.command("down")
+def infra_down(kafka: KafkaOpt = True, postgres: PostgresOpt = True) -> None:
+    """Stop what `ccn infra up` started (data stays in var/)."""
+    var = _var_dir()
+    codes = [_run_script(s, "stop", var) for w, s in ((kafka, KAFKA_SCRIPT),
+                                                      (postgres, POSTGRES_SCRIPT)) if w]
+    raise typer.Exit(max(codes, default=0))
+
+
+@infra.command("status")
+def infra_status() -> None:
+    """Print whether the broker and PostgreSQL run."""
+    var = _var_dir()
+    codes = [_run_script(s, "status", var) for s in (KAFKA_SCRIPT, POSTGRES_SCRIPT)]
+    raise typer.Exit(0 if all(c == 0 for c in codes) else 3)
+
+
+@app.command()
+def token(
+    agency: Annotated[str, typer.Option(help="so-cong-thuong, so-tnmt, so-khdt, ubnd, "
+                                             "bo-cong-thuong or data-team")],
+    roles: Annotated[str, typer.Option(help="comma-separated: viewer,officer,approver,admin")],
+    province: Annotated[str | None, typer.Option(help="province code, e.g. 14; omit for national")] = None,
+    communes: Annotated[str, typer.Option(help="comma-separated commune codes")] = "",
+    subject: Annotated[str, typer.Option(help="the user's id (sub)")] = "local-user",
+    ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 3600,
+) -> None:
+    """Mint a signed token (HS256, $CCN_JWT_SECRET) for local runs."""
+    from shared.auth import mint_token
+    from shared.errors import Unauthorized
+
+    settings = Settings()
+    try:
+        minted = mint_token(
+            settings.jwt_secret.get_secret_value(), subject=subject, agency=agency,
+            roles=[r.strip() for r in roles.split(",") if r.strip()], province=province,
+            communes=[c.strip() for c in communes.split(",") if c.strip()], ttl_s=ttl,
+            issuer=settings.jwt_issuer or None, audience=settings.jwt_audience or None,
+        )
+    except Unauthorized as exc:
+        typer.echo(f"cannot mint that token: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(minted)
+
+
+@app.command()
+def schemas(
+    check: Annotated[bool, typer.Option("--check", help="Only verify; write nothing.")] = False,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Snapshot directory.")] = None,
+) -> None:
+    """Write the events' JSON Schemas and the AsyncAPI document; refuse breaking changes."""
+    from shared.events import catalog
+    from shared.events.schema_store import DEFAULT_SCHEMA_DIR, SchemaStore
+
+    load_service_events()
+    store = SchemaStore(directory or DEFAULT_SCHEMA_DIR)
+    report = store.check(catalog) if check else store.write(catalog)
+    typer.echo(report.describe())
+    if not report.compatible or (check and not report.up_to_date):
+        raise typer.Exit(1)
+    if not check:
+        typer.echo(f"{len(catalog)} event types; schemas in {store.root}")
+
+
+def available_services() -> list[str]:
+    import services
+
+    return sorted(m.name for m in pkgutil.iter_modules(services.__path__)
+                  if (REPO_ROOT / "services" / m.name / "app.py").exists())
+
+
+def load_service_events() -> None:
+    """Import every producing service's event module so the catalog is complete."""
+    importlib.import_module("shared.events.all")
+
+
+@app.command()
+def serve(
+    service: Annotated[str, typer.Argument(help="registry, promotion, environment or reporting")],
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="default: the service's own port")] = None,
+) -> None:
+    """Run one service's HTTP API, outbox relay and consumers."""
+    import uvicorn
+
+    if service not in available_services():
+        typer.echo(f"no service named {service!r}; available: "
+                   f"{', '.join(available_services()) or 'none yet'}", err=True)
+        raise typer.Exit(2)
+    module = importlib.import_module(f"services.{service}.app")
+    settings = Settings(service=service)
+    uvicorn.run(module.create_app(settings), host=host, port=port or module.DEFAULT_PORT,
+                log_config=None)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,416 @@
+"""Consumer runner: Kafka events -> handlers, exactly one effect each, failures kept in order.
+
+For every message: decode the CloudEvent, look up the handler by `ce_type`, then in one DB
+transaction record (consumer, event id) in the inbox and run the handler — a redelivered
+event finds its inbox row and has no second effect. Offsets are committed only after the DB
+commit. Transient errors retry with backoff and, if they persist, the message is fetched
+again later. Undecodable and permanently failing messages go to `<topic>.dlq` with the error
+in headers and are kept in the `dead_letters` table; later messages of the same key are
+parked behind them (also dead-lettered, reason `parked`) until an operator re-drives them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import context, metrics
+from shared.db import Database
+from shared.events.base import Event
+from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
+from shared.events.envelope import Envelope, UndecodableEvent
+from shared.kafka import dlq_topic, new_consumer, new_producer
+from shared.tables import PlatformTables
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
+
+SYSTEM_AGENCY = "system"
+_ERROR_HEADER_LIMIT = 4000
+
+
+class TransientError(Exception):
+    """Raised by a handler for a failure that may pass (a dependency briefly unavailable)."""
+
+
+class RetryLater(Exception):
+    """A message still failed transiently after every attempt: fetch it again later."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying: lost connections and timeouts, not bugs or bad data."""
+    if isinstance(exc, TransientError | ConnectionError | TimeoutError | InterfaceError):
+        return True
+    if isinstance(exc, OperationalError | DBAPIError):
+        return bool(getattr(exc, "connection_invalidated", False)) or isinstance(
+            exc, OperationalError
+        )
+    return isinstance(exc, OSError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    initial_backoff_s: float = 0.2
+    max_backoff_s: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.initial_backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
+
+
+@dataclass
+class _Outcome:
+    applied: bool = False
+    duplicate: bool = False
+    skipped: bool = False
+    dead: str | None = None
+
+
+@dataclass
+class HandlerRegistry:
+    """Handlers by event type; a consumer subscribes to the topics of the types it handles."""
+
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    topics: set[str] = field(default_factory=set)
+
+    def on(self, event_type: type[E]) -> Callable[[Handler], Handler]:
+        def register(fn: Handler) -> Handler:
+            self.handlers[event_type.type_name()] = fn
+            self.topics.add(event_type.topic())
+            return fn
+
+        return register
+
+
+class EventConsumer:
+    """Runs one consumer group's handlers against its service database until stopped."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        db: Database,
+        tables: PlatformTables,
+        catalog: EventCatalog,
+        registry: HandlerRegistry,
+        bootstrap_servers: str,
+        topics: Iterable[str] | None = None,
+        retry: RetryPolicy | None = None,
+        max_poll_records: int = 200,
+        consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
+        producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+    ) -> None:
+        self.name = name
+        self.db = db
+        self.inbox: Table = tables.inbox
+        self.dead_letters: Table = tables.dead_letters
+        self.catalog = catalog
+        self.registry = registry
+        self.topics = sorted(topics or registry.topics)
+        self.retry = retry or RetryPolicy()
+        self._consumer_factory = consumer_factory or (
+            lambda: new_consumer(
+                bootstrap_servers, *self.topics, group_id=name, client_id=name,
+                max_poll_records=max_poll_records,
+            )
+        )
+        self._producer_factory = producer_factory or (
+            lambda: new_producer(bootstrap_servers, client_id=f"{name}-dlq")
+        )
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name=f"consumer-{self.name}")
+
+    async def stop(self) -> None:
+        """Finish the message in hand, commit its offset, leave the group."""
+        self._stopping.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self._start_clients()
+                await self._poll_loop()
+            except (KafkaError, OSError) as exc:
+                log.warning("consumer %s: Kafka unavailable, retrying: %s", self.name, exc)
+                await self._sleep(self.retry.max_backoff_s)
+            finally:
+                await self._stop_clients()
+
+    async def _start_clients(self) -> None:
+        self._producer = self._producer_factory()
+        await self._producer.start()
+        self._consumer = self._consumer_factory()
+        await self._consumer.start()
+
+    async def _stop_clients(self) -> None:
+        consumer, producer = self._consumer, self._producer
+        self._consumer = self._producer = None
+        for client in (consumer, producer):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.stop()
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _poll_loop(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=500)
+            for tp, messages in batches.items():
+                await self._process_partition(consumer, tp, messages)
+            await self._update_lag(consumer)
+
+    async def _process_partition(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, messages: Sequence[ConsumerRecord]
+    ) -> None:
+        next_offset: int | None = None
+        for message in messages:
+            if self._stopping.is_set():
+                break
+            try:
+                await self.process(message)
+            except RetryLater as exc:
+                log.warning("consumer %s: %s; fetching it again later", self.name, exc)
+                consumer.seek(tp, message.offset)
+                await self._sleep(self.retry.max_backoff_s)
+                break
+            next_offset = message.offset + 1
+        if next_offset is not None:
+            await self._commit_offsets({tp: next_offset})
+
+    async def _commit_offsets(self, offsets: dict[TopicPartition, int]) -> None:
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # A rebalance took the partition; the next owner may redeliver, the inbox absorbs it.
+            log.info("consumer %s: offset commit skipped during rebalance: %s", self.name, exc)
+
+    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            with contextlib.suppress(Exception):
+                position = await consumer.position(tp)
+                metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
+                    max(0, highwater - position)
+                )
+
+    # -- one message -----------------------------------------------------------------------
+
+    async def process(self, message: ConsumerRecord) -> None:
+        """Apply one message exactly once, or dead-letter it; raise RetryLater if it must wait."""
+        try:
+            envelope = Envelope.decode(message.headers, message.value)
+        except UndecodableEvent as exc:
+            metrics.EVENTS_FAILED.labels(self.name, "unknown", "undecodable").inc()
+            await self._dead_letter(message, None, "undecodable", str(exc))
+            return
+        handler = self.registry.handlers.get(envelope.type)
+        if handler is None:
+            return  # another consumer's event on a shared topic
+        try:
+            event = self.catalog.decode(envelope)
+        except (UnknownEventType, InvalidEventData) as exc:
+            metrics.EVENTS_FAILED.labels(self.name, envelope.type, "undecodable").inc()
+            await self._dead_letter(message, envelope, "invalid", str(exc))
+            return
+        outcome = await self._apply_with_retries(message, envelope, event, handler)
+        if outcome.dead is not None:
+            metrics.EVENTS_FAILED.labels(self.name, envelope.type, "permanent").inc()
+            await self._dead_letter(message, envelope, "handler-failed", outcome.dead)
+        elif outcome.skipped:
+            await self._dead_letter(message, envelope, "parked", "an earlier event of this key "
+                                    "is dead-lettered; parked behind it")
+        elif outcome.duplicate:
+            metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
+        else:
+            metrics.EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
+            metrics.PROJECTION_STALENESS.labels(self.name).set(
+                max(0.0, (datetime.now(UTC) - envelope.time).total_seconds())
+            )
+
+    async def _apply_with_retries(
+        self, message: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler
+    ) -> _Outcome:
+        for attempt in range(1, self.retry.max_attempts + 1):
+            try:
+                return await self._apply(envelope, event, handler, key=_key(message))
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.error("consumer %s: %s %s failed permanently: %r", self.name,
+                              envelope.type, envelope.id, exc)
+                    return _Outcome(dead=_describe(exc))
+                metrics.EVENTS_FAILED.labels(self.name, envelope.type, "transient").inc()
+                if attempt == self.retry.max_attempts:
+                    raise RetryLater(
+                        f"{envelope.type} {envelope.id} failed {attempt} times: {exc!r}"
+                    ) from exc
+                await asyncio.sleep(self.retry.delay(attempt))
+        raise AssertionError("unreachable")
+
+    async def _apply(
+        self, envelope: Envelope, event: Event, handler: Handler, *, key: str | None,
+        check_parking: bool = True,
+    ) -> _Outcome:
+        async with self.db.transaction() as session:
+            if check_parking and key is not None and await self._is_parked(session, key):
+                return _Outcome(skipped=True)
+            if not await self._record_in_inbox(session, envelope):
+                return _Outcome(duplicate=True)
+            with context.bound(
+                correlation=envelope.correlation_id,
+                causation=envelope.id,
+                trace=envelope.traceparent,
+                who=context.Actor(subject=self.name, agency=SYSTEM_AGENCY),
+            ):
+                await handler(session, event, envelope)
+        return _Outcome(applied=True)
+
+    async def _record_in_inbox(self, session: AsyncSession, envelope: Envelope) -> bool:
+        values = {
+            "consumer": self.name,
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+            "processed_at": datetime.now(UTC),
+        }
+        dialect = postgresql if self.db.is_postgres else sqlite
+        result = await session.execute(
+            dialect.insert(self.inbox).values(**values).on_conflict_do_nothing()
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _is_parked(self, session: AsyncSession, key: str) -> bool:
+        dl = self.dead_letters
+        found = await session.execute(
+            select(dl.c.seq)
+            .where(dl.c.consumer == self.name, dl.c.key == key, dl.c.status.in_(("dead", "parked")))
+            .limit(1)
+        )
+        return found.first() is not None
+
+    async def _dead_letter(
+        self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str
+    ) -> None:
+        """Publish to `<topic>.dlq` first, then record it; a crash between repeats both harmlessly."""
+        assert self._producer is not None
+        now = datetime.now(UTC)
+        headers = list(message.headers or ()) + [
+            ("dlq_reason", reason.encode()),
+            ("dlq_error", error[:_ERROR_HEADER_LIMIT].encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_topic", message.topic.encode()),
+            ("dlq_partition", str(message.partition).encode()),
+            ("dlq_offset", str(message.offset).encode()),
+            ("dlq_time", now.isoformat().encode()),
+        ]
+        await self._producer.send_and_wait(
+            dlq_topic(message.topic), value=message.value, key=message.key, headers=headers
+        )
+        metrics.DLQ_MESSAGES.labels(self.name, message.topic, reason).inc()
+        dialect = postgresql if self.db.is_postgres else sqlite
+        async with self.db.transaction() as session:
+            await session.execute(
+                dialect.insert(self.dead_letters)
+                .values(
+                    consumer=self.name,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    key=_key(message),
+                    event_id=envelope.id if envelope else None,
+                    event_type=envelope.type if envelope else None,
+                    status="parked" if reason == "parked" else "dead",
+                    reason=reason,
+                    error=error,
+                    headers=json.dumps(
+                        {k: v.decode(errors="replace") for k, v in message.headers or ()}
+                    ),
+                    value=message.value.decode(errors="replace") if message.value else None,
+                    created_at=now,
+                )
+                .on_conflict_do_nothing()
+            )
+        log.warning("consumer %s: %s:%s@%s dead-lettered (%s): %s", self.name, message.topic,
+                    message.partition, message.offset, reason, error.splitlines()[0][:300])
+
+    # -- operators -------------------------------------------------------------------------
+
+    async def redrive(self, key: str) -> int:
+        """Re-apply a key's dead-lettered events in order; stop at the first that fails again.
+
+        Returns how many were applied. Those left stay dead-lettered and keep the key parked.
+        """
+        dl = self.dead_letters
+        async with self.db.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(dl).where(
+                        dl.c.consumer == self.name, dl.c.key == key,
+                        dl.c.status.in_(("dead", "parked")),
+                    ).order_by(dl.c.seq)
+                )
+            ).all()
+        applied = 0
+        for row in rows:
+            headers = [(k, v.encode()) for k, v in json.loads(row.headers).items()]
+            value = row.value.encode() if row.value is not None else None
+            try:
+                envelope = Envelope.decode(headers, value)
+                handler = self.registry.handlers[envelope.type]
+                event = self.catalog.decode(envelope)
+                await self._apply(envelope, event, handler, key=key, check_parking=False)
+            except Exception as exc:
+                async with self.db.transaction() as session:
+                    await session.execute(
+                        update(dl).where(dl.c.seq == row.seq).values(
+                            status="dead", error=_describe(exc))
+                    )
+                return applied
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(dl).where(dl.c.seq == row.seq).values(
+                        status="redriven", resolved_at=datetime.now(UTC))
+                )
+            applied += 1
+        return applied
+
+
+def _key(message: ConsumerRecord) -> str | None:
+    return message.key.decode(errors="replace") if message.key is not None else None
+
+
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip() + "\n" + "".join(
+        traceback.format_tb(exc.__traceback__, limit=5)
+    )
+

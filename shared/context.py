@@ -1,0 +1,59 @@
+"""Per-request and per-event context (correlation, causation, trace, actor) carried in contextvars."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who caused a change: the token's subject and agency (or a service acting on an event)."""
+
+    subject: str
+    agency: str
+
+
+correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
+traceparent: ContextVar[str | None] = ContextVar("traceparent", default=None)
+actor: ContextVar[Actor | None] = ContextVar("actor", default=None)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def current_correlation_id() -> str:
+    """The correlation id in force, or a fresh one when work starts outside any request."""
+    return correlation_id.get() or new_id()
+
+
+def new_traceparent() -> str:
+    """A W3C trace context header for work that arrives without one."""
+    return f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
+
+
+@contextmanager
+def bound(
+    *,
+    correlation: str | None = None,
+    causation: str | None = None,
+    trace: str | None = None,
+    who: Actor | None = None,
+) -> Iterator[None]:
+    """Set the context for a block of work and restore the previous one afterwards."""
+    tokens = [
+        (correlation_id, correlation_id.set(correlation)),
+        (causation_id, causation_id.set(causation)),
+        (traceparent, traceparent.set(trace)),
+        (actor, actor.set(who)),
+    ]
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)

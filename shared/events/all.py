@@ -1,0 +1,1 @@
+"""Imports every producing service's event module, so that the catalog holds every type."""

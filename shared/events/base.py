@@ -1,0 +1,51 @@
+"""The base of every published event type: naming, topic and subject conventions."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Event(BaseModel):
+    """A fact that happened, past tense. Subclasses set the ClassVars below.
+
+    Unknown fields are ignored on decode, so a consumer keeps working when a producer
+    adds an optional field (the compatibility check allows only such changes).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    service: ClassVar[str]
+    """Producing service: `registry`, `promotion`, `environment`."""
+    aggregate: ClassVar[str]
+    """Aggregate family; the topic is `ccn.<service>.<aggregate>`."""
+    subject_field: ClassVar[str]
+    """The field holding the aggregate id: the message key and `ce_subject`."""
+    version: ClassVar[int] = 1
+    event_name: ClassVar[str] = ""
+    """Name in `ce_type`; defaults to the class name (a `V2` suffix is dropped)."""
+
+    @classmethod
+    def name(cls) -> str:
+        if cls.event_name:
+            return cls.event_name
+        suffix = f"V{cls.version}"
+        base = cls.__name__
+        return base[: -len(suffix)] if cls.version > 1 and base.endswith(suffix) else base
+
+    @classmethod
+    def type_name(cls) -> str:
+        return f"vn.ccn.{cls.service}.{cls.name()}.v{cls.version}"
+
+    @classmethod
+    def topic(cls) -> str:
+        return f"ccn.{cls.service}.{cls.aggregate}"
+
+    @classmethod
+    def source(cls) -> str:
+        return f"/ccn/{cls.service}"
+
+    @property
+    def subject(self) -> str:
+        return str(getattr(self, self.subject_field))

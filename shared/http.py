@@ -1,0 +1,214 @@
+"""The HTTP app factory every service uses: problem+json errors, correlation ids, health, metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared import context, metrics
+from shared.auth import TokenVerifier
+from shared.db import Database
+from shared.errors import PlatformError, Unauthorized
+from shared.kafka import check_broker
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://ccn-platform.example/problems/"
+CORRELATION_HEADER = "X-Correlation-ID"
+UNMETERED = {"/metrics", "/healthz", "/readyz"}
+
+Hook = Callable[[FastAPI], Awaitable[Callable[[], Awaitable[None]] | None]]
+
+
+def problem(
+    status: int, problem_type: str, title: str, detail: str, *, instance: str | None = None,
+    headers: dict[str, str] | None = None, **extensions: Any,
+) -> JSONResponse:
+    """An RFC 9457 problem details response."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + problem_type,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if (cid := context.correlation_id.get()) is not None:
+        body["correlation_id"] = cid
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) if parts else "body"
+
+
+async def _platform_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PlatformError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    return problem(exc.status_code, exc.problem_type, exc.title, exc.message,
+                   instance=request.url.path, headers=headers, **exc.extensions)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid"),
+         "type": e.get("type", "value_error")}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem(422, "validation-error", "Invalid input", summary or "invalid input",
+                   instance=request.url.path, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    return problem(exc.status_code, slug, str(exc.detail), str(exc.detail),
+                   instance=request.url.path, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "internal-error", "Internal error",
+                   "the service failed to handle this request; quote the correlation id",
+                   instance=request.url.path)
+
+
+class RequestContextMiddleware:
+    """Binds a correlation id to each request, echoes it, and records metrics by route."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+        cid = headers.get(CORRELATION_HEADER.lower()) or context.new_id()
+        status = 500
+        start = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (CORRELATION_HEADER.encode(), cid.encode())]
+            await send(message)
+
+        with context.bound(correlation=cid, trace=headers.get("traceparent")):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                route = _route_template(scope)
+                if route not in UNMETERED:
+                    method = scope["method"]
+                    metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
+                    metrics.HTTP_LATENCY.labels(self.service, route, method).observe(
+                        time.perf_counter() - start)
+
+
+def _route_template(scope: Scope) -> str:
+    app = scope.get("app")
+    router = getattr(app, "router", None)
+    for route in getattr(router, "routes", []):
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            return str(getattr(route, "path", scope["path"]))
+    return "unmatched"
+
+
+def _health_router(settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service}
+
+    @router.get("/readyz", summary="The database and Kafka answer")
+    async def readyz(request: Request) -> Response:
+        checks: dict[str, str] = {}
+        db: Database | None = getattr(request.app.state, "db", None)
+        if db is not None:
+            try:
+                await db.ping()
+                checks["database"] = "ok"
+            except Exception as exc:
+                checks["database"] = f"unavailable: {type(exc).__name__}: {exc}"
+        try:
+            await check_broker(settings.kafka_bootstrap_servers)
+            checks["kafka"] = "ok"
+        except ConnectionError as exc:
+            checks["kafka"] = f"unavailable: {exc}"
+        ready = all(v == "ok" for v in checks.values())
+        if ready:
+            return JSONResponse({"status": "ready", "checks": checks})
+        return problem(503, "not-ready", "Not ready", "a dependency does not answer",
+                       checks=checks)
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+def create_service_app(
+    settings: Settings,
+    *,
+    title: str,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    db: Database | None = None,
+    on_startup: Sequence[Hook] = (),
+    version: str = "1.0.0",
+) -> FastAPI:
+    """A FastAPI app with the platform's errors, middleware, health, metrics and auth wired in.
+
+    Each startup hook runs in order and may return an async cleanup, run in reverse at shutdown
+    (a service uses them to start its outbox relay and consumers).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for hook in on_startup:
+                cleanup = await hook(app)
+                if cleanup is not None:
+                    stack.push_async_callback(cleanup)
+            if db is not None:
+                stack.push_async_callback(db.dispose)
+            yield
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.state.settings = settings
+    app.state.db = db
+    app.state.token_verifier = TokenVerifier(settings)
+    app.add_middleware(RequestContextMiddleware, service=settings.service)
+    app.add_exception_handler(PlatformError, _platform_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(_health_router(settings))
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,104 @@
+"""Kafka clients configured the platform's way: idempotent producers, manual-commit consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PARTITIONS = 3
+# Events are the record that projections are rebuilt from: never expire them.
+EVENT_TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def new_producer(bootstrap_servers: str, *, client_id: str = "ccn") -> AIOKafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas: no loss, no reordering."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=15_000,
+        retry_backoff_ms=200,
+    )
+
+
+def new_consumer(
+    bootstrap_servers: str,
+    *topics: str,
+    group_id: str,
+    client_id: str = "ccn",
+    max_poll_records: int = 200,
+) -> AIOKafkaConsumer:
+    """A group consumer that commits offsets only when told to (after the DB commit)."""
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=max_poll_records,
+        max_poll_interval_ms=300_000,
+        session_timeout_ms=30_000,
+        heartbeat_interval_ms=3_000,
+    )
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    *,
+    partitions: int = DEFAULT_PARTITIONS,
+    with_dlq: bool = True,
+) -> None:
+    """Create the event topics (and their DLQs) that do not exist yet, with unlimited retention."""
+    names = sorted({t for topic in topics for t in ([topic, dlq_topic(topic)] if with_dlq else [topic])})
+    if not names:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="ccn-admin")
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        if not missing:
+            return
+        new = [
+            NewTopic(name=n, num_partitions=partitions, replication_factor=1,
+                     topic_configs=EVENT_TOPIC_CONFIG)
+            for n in missing
+        ]
+        response = await admin.create_topics(new)
+        for name, code, *_ in response.topic_errors:
+            if code not in (0, TopicAlreadyExistsError.errno):
+                raise RuntimeError(f"could not create topic {name}: error code {code}")
+        log.info("created topics", extra={"topics": missing})
+    finally:
+        await admin.close()
+
+
+async def check_broker(bootstrap_servers: str, *, timeout_s: float = 3.0) -> None:
+    """Raise if no broker answers a metadata request within the timeout."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, client_id="ccn-readyz", request_timeout_ms=int(timeout_s * 1000)
+    )
+    try:
+        await asyncio.wait_for(admin.start(), timeout_s)
+        await asyncio.wait_for(admin.list_topics(), timeout_s)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        raise ConnectionError(f"Kafka at {bootstrap_servers} does not answer: {exc}") from exc
+    finally:
+        await admin.close()

@@ -1,0 +1,61 @@
+"""Prometheus metrics of every service: HTTP, events, outbox, consumers, dead letters."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "ccn_http_requests_total",
+    "HTTP requests handled, by route template, method and status.",
+    ["service", "route", "method", "status"],
+)
+HTTP_LATENCY = Histogram(
+    "ccn_http_request_duration_seconds",
+    "HTTP request latency by route template and method.",
+    ["service", "route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_PUBLISHED = Counter(
+    "ccn_events_published_total", "Events the outbox relay published, by type.", ["service", "type"]
+)
+EVENTS_CONSUMED = Counter(
+    "ccn_events_consumed_total",
+    "Events a consumer applied (duplicates excluded), by type.",
+    ["consumer", "type"],
+)
+EVENTS_DUPLICATE = Counter(
+    "ccn_events_duplicate_total",
+    "Redelivered events the inbox recognised and skipped, by type.",
+    ["consumer", "type"],
+)
+EVENTS_FAILED = Counter(
+    "ccn_events_failed_total",
+    "Event handling attempts that failed, by type and kind (transient, permanent, undecodable).",
+    ["consumer", "type", "kind"],
+)
+DLQ_MESSAGES = Counter(
+    "ccn_dlq_messages_total",
+    "Messages sent to a dead-letter topic, by source topic and reason.",
+    ["consumer", "topic", "reason"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "ccn_outbox_backlog", "Outbox rows not yet published.", ["service"]
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "ccn_outbox_oldest_unpublished_age_seconds",
+    "Age of the oldest unpublished outbox row (0 when none).",
+    ["service"],
+)
+OUTBOX_PUBLISH_ERRORS = Counter(
+    "ccn_outbox_publish_errors_total", "Relay batches that failed to publish.", ["service"]
+)
+CONSUMER_LAG = Gauge(
+    "ccn_consumer_lag",
+    "Messages between a consumer's position and the partition's end.",
+    ["consumer", "topic", "partition"],
+)
+PROJECTION_STALENESS = Gauge(
+    "ccn_projection_staleness_seconds",
+    "Seconds between now and the time of the last event a consumer applied.",
+    ["consumer"],
+)

@@ -1,0 +1,51 @@
+"""Settings read from the environment (prefix CCN_), one object per process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "ccn-local-development-secret-change-me"  # noqa: S105 - local runs only
+
+
+class Settings(BaseSettings):
+    """Everything a service process needs; `create_app(settings)` reads it, imports never do."""
+
+    model_config = SettingsConfigDict(env_prefix="CCN_", extra="ignore")
+
+    service: str = "platform"
+    environment: str = Field("local", description="local | test | production")
+    database_url: str = Field(
+        "", description="SQLAlchemy async URL; empty means SQLite in var/<service>.db"
+    )
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_client_id: str = ""
+
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+
+    outbox_batch_size: int = Field(500, ge=1, le=10_000)
+    outbox_poll_interval_s: float = Field(0.5, gt=0)
+    consumer_max_attempts: int = Field(5, ge=1)
+    consumer_backoff_initial_s: float = Field(0.2, gt=0)
+    consumer_backoff_max_s: float = Field(10.0, gt=0)
+    consumer_max_poll_records: int = Field(200, ge=1)
+
+    log_level: str = "INFO"
+    log_json: bool = True
+    var_dir: Path = Path("var")
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file of this service."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{(self.var_dir / f'{self.service}.db').resolve()}"
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.jwt_secret.get_secret_value() == DEV_JWT_SECRET

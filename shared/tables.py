@@ -1,0 +1,86 @@
+"""The platform's own tables, present in every service database: outbox, inbox, dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+@dataclass(frozen=True)
+class PlatformTables:
+    outbox: Table
+    inbox: Table
+    dead_letters: Table
+
+
+def add_platform_tables(metadata: MetaData) -> PlatformTables:
+    """Define the outbox, inbox and dead-letter tables on a service's metadata."""
+    # Column names follow Debezium's outbox event router (id, aggregatetype, aggregateid,
+    # type, payload), so a switch from this polling relay to log-based CDC changes nothing.
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("seq", BigId, primary_key=True, autoincrement=True),
+        Column("id", String(36), nullable=False, unique=True),
+        Column("aggregatetype", String(100), nullable=False),
+        Column("aggregateid", String(200), nullable=False),
+        Column("type", String(200), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("headers", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index(
+            "ix_outbox_unpublished",
+            "seq",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+        Index("ix_outbox_aggregateid_seq", "aggregateid", "seq"),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(200), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    dead_letters = Table(
+        "dead_letters",
+        metadata,
+        Column("seq", BigId, primary_key=True, autoincrement=True),
+        Column("consumer", String(100), nullable=False),
+        Column("topic", String(200), nullable=False),
+        Column("partition", Integer, nullable=False),
+        Column("offset", BigInteger, nullable=False),
+        Column("key", String(200), nullable=True),
+        Column("event_id", String(100), nullable=True),
+        Column("event_type", String(200), nullable=True),
+        Column("status", String(20), nullable=False),
+        Column("reason", String(40), nullable=False),
+        Column("error", Text, nullable=False),
+        Column("headers", Text, nullable=False),
+        Column("value", Text, nullable=True),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("resolved_at", DateTime(timezone=True), nullable=True),
+        UniqueConstraint("consumer", "topic", "partition", "offset"),
+        Index("ix_dead_letters_consumer_key_status", "consumer", "key", "status"),
+    )
+    return PlatformTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)

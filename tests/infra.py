@@ -1,0 +1,101 @@
+"""Real Kafka and PostgreSQL for the test run, started with the project's own scripts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
+POSTGRES_SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
+
+
+class MissingComponent(RuntimeError):
+    """A component the integration tests need is not installed."""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def require(tool: str, how: str) -> None:
+    if shutil.which(tool) is None:
+        raise MissingComponent(f"{tool} is required by the integration tests: {how}")
+
+
+def _run(script: Path, action: str, env: dict[str, str]) -> str:
+    done = subprocess.run(["bash", str(script), action], env={**os.environ, **env},
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise MissingComponent(f"{script.name} {action} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+@dataclass
+class KafkaBroker:
+    """One KRaft broker on free ports, with its data in a temp dir; can be stopped and restarted."""
+
+    data_dir: Path
+    port: int
+    controller_port: int
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def _env(self) -> dict[str, str]:
+        return {"KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+                "KAFKA_DATA_DIR": str(self.data_dir), "KAFKA_HEAP": "384m"}
+
+    def start(self) -> None:
+        require("java", "install a JDK 17+ (Debian: apt-get install default-jdk-headless)")
+        require("mvn", "install Maven (Debian: apt-get install maven)")
+        _run(KAFKA_SCRIPT, "start", self._env)
+
+    def stop(self) -> None:
+        _run(KAFKA_SCRIPT, "stop", self._env)
+
+
+@dataclass
+class PostgresServer:
+    """A throwaway PostgreSQL cluster; each test gets a database of its own."""
+
+    data_dir: Path
+    port: int
+
+    @property
+    def _env(self) -> dict[str, str]:
+        return {"PG_PORT": str(self.port), "PG_DATA_DIR": str(self.data_dir),
+                "PG_DATABASES": "", "PG_FSYNC": "off"}
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+asyncpg://ccn:ccn@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        _run(POSTGRES_SCRIPT, "start", self._env)
+
+    def stop(self) -> None:
+        _run(POSTGRES_SCRIPT, "destroy", self._env)
+
+    def _psql(self, sql: str) -> None:
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "ccn", "-d", "postgres",
+             "-qc", sql], env={**os.environ, "PGPASSWORD": "ccn"}, check=True,
+            capture_output=True,
+        )
+
+    def create_database(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self._psql(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self._psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
