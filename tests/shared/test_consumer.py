@@ -1,0 +1,249 @@
+"""The consumer runner against a real broker and real databases: once-only, crashes, DLQ."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, String, Table, Text, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.consumer import EventConsumer, HandlerRegistry, RetryPolicy, TransientError
+from shared.db import Database
+from shared.events import Envelope
+from shared.kafka import dlq_topic
+from tests.kafka_tools import Contract, make_contract, produce_raw, read_topic, setup_service_db, wait_until
+
+
+@dataclass
+class Projection:
+    """A read model fed by ThingHappened: each thing's applied seqs, in order."""
+
+    db: Database
+    contract: Contract
+    table: Table
+    registry: HandlerRegistry
+    fail_notes: set[str]
+    transient_failures: dict[str, int]
+
+    async def state(self) -> dict[str, list[int]]:
+        async with self.db.sessions() as session:
+            rows = (await session.execute(select(self.table))).all()
+        return {r.thing_id: json.loads(r.seqs) for r in rows}
+
+    async def applied(self) -> int:
+        return sum(len(v) for v in (await self.state()).values())
+
+    async def dead_letters(self) -> list:
+        dl = self.contract.tables.dead_letters
+        async with self.db.sessions() as session:
+            return list((await session.execute(select(dl).order_by(dl.c.seq))).all())
+
+    async def inbox_size(self) -> int:
+        async with self.db.sessions() as session:
+            return int((await session.execute(
+                select(func.count()).select_from(self.contract.tables.inbox))).scalar_one())
+
+    def consumer(self, bootstrap: str, name: str, cls: type[EventConsumer] = EventConsumer,
+                 ) -> EventConsumer:
+        return cls(name=name, db=self.db, tables=self.contract.tables,
+                   catalog=self.contract.catalog, registry=self.registry,
+                   bootstrap_servers=bootstrap,
+                   retry=RetryPolicy(max_attempts=4, initial_backoff_s=0.05, max_backoff_s=0.5))
+
+
+async def make_projection(url: str, bootstrap: str, contract: Contract) -> Projection:
+    table = Table("things", contract.metadata, Column("thing_id", String(50), primary_key=True),  # type: ignore[arg-type]
+                  Column("seqs", Text, nullable=False), Column("total", Integer, nullable=False),
+                  extend_existing=True)
+    db = Database(url)
+    await setup_service_db(db, contract, bootstrap)
+    registry = HandlerRegistry()
+    projection = Projection(db, contract, table, registry, set(), {})
+
+    @registry.on(contract.happened)
+    async def on_happened(session: AsyncSession, event, envelope: Envelope) -> None:
+        if event.note in projection.fail_notes:
+            raise ValueError(f"cannot apply note {event.note!r}")
+        left = projection.transient_failures.get(event.note, 0)
+        if left:
+            projection.transient_failures[event.note] = left - 1
+            raise TransientError("the reference service is briefly unavailable")
+        row = (await session.execute(select(table).where(table.c.thing_id == event.thing_id))).first()
+        if row is None:
+            await session.execute(table.insert().values(
+                thing_id=event.thing_id, seqs=json.dumps([event.seq]), total=event.seq))
+        else:
+            await session.execute(table.update().where(table.c.thing_id == event.thing_id).values(
+                seqs=json.dumps([*json.loads(row.seqs), event.seq]), total=row.total + event.seq))
+
+    return projection
+
+
+@pytest.fixture
+async def projection(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Projection]:
+    p = await make_projection(database_url, kafka_bootstrap, make_contract())
+    yield p
+    await p.db.dispose()
+
+
+def record(envelope: Envelope) -> tuple[bytes, bytes, list]:
+    return envelope.key, envelope.value(), envelope.headers()
+
+
+async def test_an_event_delivered_twice_is_applied_once(projection: Projection, kafka_bootstrap: str) -> None:
+    c = projection.contract
+    first = Envelope.wrap(c.happened(thing_id="a", seq=5))
+    second = Envelope.wrap(c.happened(thing_id="a", seq=7))
+    await produce_raw(kafka_bootstrap, c.topic, record(first), record(first), record(second),
+                      record(first))
+    consumer = projection.consumer(kafka_bootstrap, "dup-test")
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _inbox_at_least(projection, 2))
+        await wait_until(lambda: _never(), timeout_s=1.0)  # let the redeliveries arrive too
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {"a": [5, 7]}
+    assert await projection.inbox_size() == 2
+
+
+async def _inbox_at_least(projection: Projection, n: int) -> bool:
+    return await projection.inbox_size() >= n
+
+
+async def _never() -> bool:
+    return False
+
+
+class ProcessKilled(BaseException):
+    """Stands for the process dying: nothing after it runs, not even the offset commit."""
+
+
+class KilledBeforeOffsetCommit(EventConsumer):
+    async def _commit_offsets(self, offsets) -> None:  # type: ignore[no-untyped-def]
+        raise ProcessKilled
+
+
+async def test_a_consumer_killed_after_its_db_commit_resumes_to_the_same_state(
+    database_url: str, tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    contract = make_contract()
+    victim = await make_projection(database_url, kafka_bootstrap, contract)
+    control_url = f"sqlite+aiosqlite:///{tmp_path / 'never-killed.db'}"
+    control = await make_projection(control_url, kafka_bootstrap, contract)
+    events = [Envelope.wrap(contract.happened(thing_id=f"k{i % 3}", seq=i)) for i in range(30)]
+    await produce_raw(kafka_bootstrap, contract.topic, *map(record, events))
+    try:
+        doomed = victim.consumer(kafka_bootstrap, "crash-test", KilledBeforeOffsetCommit)
+        with pytest.raises(ProcessKilled):
+            await doomed.run()
+        killed_after = await victim.applied()
+        assert killed_after > 0, "the consumer should have committed some work before dying"
+
+        restarted = victim.consumer(kafka_bootstrap, "crash-test")
+        reference = control.consumer(kafka_bootstrap, "crash-control")
+        restarted.start()
+        reference.start()
+        try:
+            assert await wait_until(lambda: _inbox_at_least(victim, 30))
+            assert await wait_until(lambda: _inbox_at_least(control, 30))
+        finally:
+            await restarted.stop()
+            await reference.stop()
+        assert await victim.state() == await control.state()
+        assert await victim.applied() == 30
+    finally:
+        await victim.db.dispose()
+        await control.db.dispose()
+
+
+async def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_next_is_processed(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    c = projection.contract
+    good = Envelope.wrap(c.happened(thing_id="a", seq=1))
+    bad_data = Envelope.wrap(c.happened(thing_id="b", seq=2))
+    await produce_raw(
+        kafka_bootstrap, c.topic,
+        (b"x", b"{not json", [("ce_id", b"1"), ("ce_type", good.type.encode()),
+                              ("ce_source", b"/ccn/test"), ("ce_specversion", b"1.0")]),
+        (b"y", b'{"thing_id": "y"}', []),
+        (bad_data.key, json.dumps({"thing_id": "b", "seq": "two"}).encode(), bad_data.headers()),
+        record(good),
+    )
+    consumer = projection.consumer(kafka_bootstrap, "poison-test")
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _inbox_at_least(projection, 1))
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {"a": [1]}
+
+    dlq = await read_topic(kafka_bootstrap, dlq_topic(c.topic), expected=3)
+    reasons = sorted((m.key, dict(m.headers)["dlq_reason"]) for m in dlq)
+    assert reasons == [(b"b", b"invalid"), (b"x", b"undecodable"), (b"y", b"undecodable")]
+    errors = {m.key: dict(m.headers)["dlq_error"].decode() for m in dlq}
+    assert "not JSON" in errors[b"x"]
+    assert "missing CloudEvents headers" in errors[b"y"]
+    assert "seq" in errors[b"b"]
+    assert {dict(m.headers)["dlq_topic"] for m in dlq} == {c.topic.encode()}
+    assert [r.reason for r in await projection.dead_letters()].count("undecodable") == 2
+
+
+async def test_events_behind_a_failed_one_are_parked_in_order_and_redriven(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    c = projection.contract
+    projection.fail_notes.add("bad")
+    events = [
+        c.happened(thing_id="a", seq=1),
+        c.happened(thing_id="a", seq=2, note="bad"),
+        c.happened(thing_id="b", seq=10),
+        c.happened(thing_id="a", seq=3),
+        c.happened(thing_id="b", seq=11),
+        c.happened(thing_id="a", seq=4),
+    ]
+    await produce_raw(kafka_bootstrap, c.topic, *(record(Envelope.wrap(e)) for e in events))
+    consumer = projection.consumer(kafka_bootstrap, "park-test")
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _dead_at_least(projection, 3))
+        assert await wait_until(lambda: _inbox_at_least(projection, 3))
+        assert await projection.state() == {"a": [1], "b": [10, 11]}
+        statuses = [(r.key, r.status, r.reason) for r in await projection.dead_letters()]
+        assert statuses == [("a", "dead", "handler-failed"), ("a", "parked", "parked"),
+                            ("a", "parked", "parked")]
+
+        projection.fail_notes.clear()  # the cause is fixed; an operator re-drives the key
+        assert await consumer.redrive("a") == 3
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {"a": [1, 2, 3, 4], "b": [10, 11]}
+    assert {r.status for r in await projection.dead_letters()} == {"redriven"}
+
+
+async def _dead_at_least(projection: Projection, n: int) -> bool:
+    return len(await projection.dead_letters()) >= n
+
+
+async def test_transient_failures_are_retried_until_they_pass(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    c = projection.contract
+    projection.transient_failures["flaky"] = 5  # more than one round of attempts
+    await produce_raw(kafka_bootstrap, c.topic,
+                      record(Envelope.wrap(c.happened(thing_id="a", seq=1, note="flaky"))),
+                      record(Envelope.wrap(c.happened(thing_id="a", seq=2))))
+    consumer = projection.consumer(kafka_bootstrap, "retry-test")
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _inbox_at_least(projection, 2))
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {"a": [1, 2]}
+    assert projection.transient_failures["flaky"] == 0
+    assert await projection.dead_letters() == []
