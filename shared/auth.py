@@ -92,8 +92,10 @@ class Principal(BaseModel):
 
     def require_role(self, *roles: str) -> None:
         if not self.has_role(*roles):
-            raise Forbidden(f"this needs the role {' or '.join(roles)}; you have "
-                            f"{', '.join(sorted(self.roles)) or 'none'}")
+            raise Forbidden(
+                f"this needs the role {' or '.join(roles)}; you have "
+                f"{', '.join(sorted(self.roles)) or 'none'}"
+            )
 
     def require_agency(self, *agencies: str) -> None:
         if self.agency not in agencies:
@@ -102,7 +104,9 @@ class Principal(BaseModel):
     def require_access(self, province_code: str | None, commune_code: str | None = None) -> None:
         if not self.jurisdiction.covers(province_code, commune_code):
             where = province_code if commune_code is None else f"{province_code}/{commune_code}"
-            raise Forbidden(f"{where} is outside your jurisdiction ({self.jurisdiction.describe()})")
+            raise Forbidden(
+                f"{where} is outside your jurisdiction ({self.jurisdiction.describe()})"
+            )
 
 
 class TokenVerifier:
@@ -123,7 +127,11 @@ class TokenVerifier:
             else:
                 key, algorithms = self._secret, ["HS256"]
             claims = jwt.decode(
-                token, key, algorithms=algorithms, issuer=self._issuer, audience=self._audience,
+                token,
+                key,
+                algorithms=algorithms,
+                issuer=self._issuer,
+                audience=self._audience,
                 options={"require": ["sub", "exp"], "verify_aud": self._audience is not None},
             )
         except jwt.ExpiredSignatureError:
@@ -173,14 +181,21 @@ def mint_token(
 ) -> str:
     """A signed HS256 token for local runs and tests; production tokens come from the IdP."""
     jurisdiction: dict[str, Any] = (
-        {"national": True} if province is None else {"province": province, "communes": list(communes)}
+        {"national": True}
+        if province is None
+        else {"province": province, "communes": list(communes)}
     )
-    principal_from_claims({"sub": subject, "agency": agency, "roles": list(roles),
-                           "jurisdiction": jurisdiction})  # refuse to mint nonsense
+    principal_from_claims(
+        {"sub": subject, "agency": agency, "roles": list(roles), "jurisdiction": jurisdiction}
+    )  # refuse to mint nonsense
     now = int(time.time())
     claims: dict[str, Any] = {
-        "sub": subject, "agency": agency, "roles": list(roles), "jurisdiction": jurisdiction,
-        "iat": now, "exp": now + ttl_s,
+        "sub": subject,
+        "agency": agency,
+        "roles": list(roles),
+        "jurisdiction": jurisdiction,
+        "iat": now,
+        "exp": now + ttl_s,
     }
     if issuer:
         claims["iss"] = issuer

@@ -18,10 +18,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
 POSTGRES_SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
 
-app = typer.Typer(help="Operate ccn-platform: infrastructure, tokens, schemas, services.",
-                  no_args_is_help=True)
-infra = typer.Typer(help="Local Apache Kafka (KRaft) and PostgreSQL for runs and tests.",
-                    no_args_is_help=True)
+app = typer.Typer(
+    help="Operate ccn-platform: infrastructure, tokens, schemas, services.", no_args_is_help=True
+)
+infra = typer.Typer(
+    help="Local Apache Kafka (KRaft) and PostgreSQL for runs and tests.", no_args_is_help=True
+)
 app.add_typer(infra, name="infra")
 
 KafkaOpt = Annotated[bool, typer.Option("--kafka/--no-kafka", help="Include the Kafka broker.")]
@@ -38,7 +40,9 @@ def _infra_env(var_dir: Path) -> dict[str, str]:
 
 
 def _run_script(script: Path, action: str, var_dir: Path) -> int:
-    return subprocess.run(["bash", str(script), action], env=_infra_env(var_dir), check=False).returncode
+    return subprocess.run(
+        ["bash", str(script), action], env=_infra_env(var_dir), check=False
+    ).returncode
 
 
 def _var_dir() -> Path:
@@ -58,8 +62,11 @@ def infra_up(kafka: KafkaOpt = True, postgres: PostgresOpt = True) -> None:
 def infra_down(kafka: KafkaOpt = True, postgres: PostgresOpt = True) -> None:
     """Stop what `ccn infra up` started (data stays in var/)."""
     var = _var_dir()
-    codes = [_run_script(s, "stop", var) for w, s in ((kafka, KAFKA_SCRIPT),
-                                                      (postgres, POSTGRES_SCRIPT)) if w]
+    codes = [
+        _run_script(s, "stop", var)
+        for w, s in ((kafka, KAFKA_SCRIPT), (postgres, POSTGRES_SCRIPT))
+        if w
+    ]
     raise typer.Exit(max(codes, default=0))
 
 
@@ -73,10 +80,14 @@ def infra_status() -> None:
 
 @app.command()
 def token(
-    agency: Annotated[str, typer.Option(help="so-cong-thuong, so-tnmt, so-khdt, ubnd, "
-                                             "bo-cong-thuong or data-team")],
+    agency: Annotated[
+        str,
+        typer.Option(help="so-cong-thuong, so-tnmt, so-khdt, ubnd, bo-cong-thuong or data-team"),
+    ],
     roles: Annotated[str, typer.Option(help="comma-separated: viewer,officer,approver,admin")],
-    province: Annotated[str | None, typer.Option(help="province code, e.g. 14; omit for national")] = None,
+    province: Annotated[
+        str | None, typer.Option(help="province code, e.g. 14; omit for national")
+    ] = None,
     communes: Annotated[str, typer.Option(help="comma-separated commune codes")] = "",
     subject: Annotated[str, typer.Option(help="the user's id (sub)")] = "local-user",
     ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 3600,
@@ -88,10 +99,15 @@ def token(
     settings = Settings()
     try:
         minted = mint_token(
-            settings.jwt_secret.get_secret_value(), subject=subject, agency=agency,
-            roles=[r.strip() for r in roles.split(",") if r.strip()], province=province,
-            communes=[c.strip() for c in communes.split(",") if c.strip()], ttl_s=ttl,
-            issuer=settings.jwt_issuer or None, audience=settings.jwt_audience or None,
+            settings.jwt_secret.get_secret_value(),
+            subject=subject,
+            agency=agency,
+            roles=[r.strip() for r in roles.split(",") if r.strip()],
+            province=province,
+            communes=[c.strip() for c in communes.split(",") if c.strip()],
+            ttl_s=ttl,
+            issuer=settings.jwt_issuer or None,
+            audience=settings.jwt_audience or None,
         )
     except Unauthorized as exc:
         typer.echo(f"cannot mint that token: {exc.message}", err=True)
@@ -111,18 +127,25 @@ def schemas(
     load_service_events()
     store = SchemaStore(directory or DEFAULT_SCHEMA_DIR)
     report = store.check(catalog) if check else store.write(catalog)
-    typer.echo(report.describe())
     if not report.compatible or (check and not report.up_to_date):
+        typer.echo(report.describe(), err=True)
         raise typer.Exit(1)
-    if not check:
-        typer.echo(f"{len(catalog)} event types; schemas in {store.root}")
+    for type_name in [] if check else report.new_revisions:
+        typer.echo(f"recorded a new revision of {type_name}")
+    typer.echo(
+        f"{len(catalog)} event types; schemas and asyncapi.json "
+        f"{'up to date' if check else 'written'} in {store.root}"
+    )
 
 
 def available_services() -> list[str]:
     import services
 
-    return sorted(m.name for m in pkgutil.iter_modules(services.__path__)
-                  if (REPO_ROOT / "services" / m.name / "app.py").exists())
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(services.__path__)
+        if (REPO_ROOT / "services" / m.name / "app.py").exists()
+    )
 
 
 def load_service_events() -> None:
@@ -140,13 +163,17 @@ def serve(
     import uvicorn
 
     if service not in available_services():
-        typer.echo(f"no service named {service!r}; available: "
-                   f"{', '.join(available_services()) or 'none yet'}", err=True)
+        typer.echo(
+            f"no service named {service!r}; available: "
+            f"{', '.join(available_services()) or 'none yet'}",
+            err=True,
+        )
         raise typer.Exit(2)
     module = importlib.import_module(f"services.{service}.app")
     settings = Settings(service=service)
-    uvicorn.run(module.create_app(settings), host=host, port=port or module.DEFAULT_PORT,
-                log_config=None)
+    uvicorn.run(
+        module.create_app(settings), host=host, port=port or module.DEFAULT_PORT, log_config=None
+    )
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -126,7 +126,10 @@ class EventConsumer:
         self.retry = retry or RetryPolicy()
         self._consumer_factory = consumer_factory or (
             lambda: new_consumer(
-                bootstrap_servers, *self.topics, group_id=name, client_id=name,
+                bootstrap_servers,
+                *self.topics,
+                group_id=name,
+                client_id=name,
                 max_poll_records=max_poll_records,
             )
         )
@@ -249,8 +252,12 @@ class EventConsumer:
             metrics.EVENTS_FAILED.labels(self.name, envelope.type, "permanent").inc()
             await self._dead_letter(message, envelope, "handler-failed", outcome.dead)
         elif outcome.skipped:
-            await self._dead_letter(message, envelope, "parked", "an earlier event of this key "
-                                    "is dead-lettered; parked behind it")
+            await self._dead_letter(
+                message,
+                envelope,
+                "parked",
+                "an earlier event of this key is dead-lettered; parked behind it",
+            )
         elif outcome.duplicate:
             metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
         else:
@@ -267,8 +274,13 @@ class EventConsumer:
                 return await self._apply(envelope, event, handler, key=_key(message))
             except Exception as exc:
                 if not is_transient(exc):
-                    log.error("consumer %s: %s %s failed permanently: %r", self.name,
-                              envelope.type, envelope.id, exc)
+                    log.error(
+                        "consumer %s: %s %s failed permanently: %r",
+                        self.name,
+                        envelope.type,
+                        envelope.id,
+                        exc,
+                    )
                     return _Outcome(dead=_describe(exc))
                 metrics.EVENTS_FAILED.labels(self.name, envelope.type, "transient").inc()
                 if attempt == self.retry.max_attempts:
@@ -279,7 +291,12 @@ class EventConsumer:
         raise AssertionError("unreachable")
 
     async def _apply(
-        self, envelope: Envelope, event: Event, handler: Handler, *, key: str | None,
+        self,
+        envelope: Envelope,
+        event: Event,
+        handler: Handler,
+        *,
+        key: str | None,
         check_parking: bool = True,
     ) -> _Outcome:
         async with self.db.transaction() as session:
@@ -321,10 +338,11 @@ class EventConsumer:
     async def _dead_letter(
         self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str
     ) -> None:
-        """Publish to `<topic>.dlq` first, then record it; a crash between repeats both harmlessly."""
+        """To `<topic>.dlq`, then record it; a crash in between repeats both, harmlessly."""
         assert self._producer is not None
         now = datetime.now(UTC)
-        headers = list(message.headers or ()) + [
+        headers = [
+            *(message.headers or ()),
             ("dlq_reason", reason.encode()),
             ("dlq_error", error[:_ERROR_HEADER_LIMIT].encode()),
             ("dlq_consumer", self.name.encode()),
@@ -360,8 +378,15 @@ class EventConsumer:
                 )
                 .on_conflict_do_nothing()
             )
-        log.warning("consumer %s: %s:%s@%s dead-lettered (%s): %s", self.name, message.topic,
-                    message.partition, message.offset, reason, error.splitlines()[0][:300])
+        log.warning(
+            "consumer %s: %s:%s@%s dead-lettered (%s): %s",
+            self.name,
+            message.topic,
+            message.partition,
+            message.offset,
+            reason,
+            error.splitlines()[0][:300],
+        )
 
     # -- operators -------------------------------------------------------------------------
 
@@ -374,10 +399,13 @@ class EventConsumer:
         async with self.db.sessions() as session:
             rows = (
                 await session.execute(
-                    select(dl).where(
-                        dl.c.consumer == self.name, dl.c.key == key,
+                    select(dl)
+                    .where(
+                        dl.c.consumer == self.name,
+                        dl.c.key == key,
                         dl.c.status.in_(("dead", "parked")),
-                    ).order_by(dl.c.seq)
+                    )
+                    .order_by(dl.c.seq)
                 )
             ).all()
         applied = 0
@@ -392,14 +420,16 @@ class EventConsumer:
             except Exception as exc:
                 async with self.db.transaction() as session:
                     await session.execute(
-                        update(dl).where(dl.c.seq == row.seq).values(
-                            status="dead", error=_describe(exc))
+                        update(dl)
+                        .where(dl.c.seq == row.seq)
+                        .values(status="dead", error=_describe(exc))
                     )
                 return applied
             async with self.db.transaction() as session:
                 await session.execute(
-                    update(dl).where(dl.c.seq == row.seq).values(
-                        status="redriven", resolved_at=datetime.now(UTC))
+                    update(dl)
+                    .where(dl.c.seq == row.seq)
+                    .values(status="redriven", resolved_at=datetime.now(UTC))
                 )
             applied += 1
         return applied
@@ -410,7 +440,8 @@ def _key(message: ConsumerRecord) -> str | None:
 
 
 def _describe(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip() + "\n" + "".join(
-        traceback.format_tb(exc.__traceback__, limit=5)
+    return (
+        "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        + "\n"
+        + "".join(traceback.format_tb(exc.__traceback__, limit=5))
     )
-

@@ -1,4 +1,4 @@
-"""Per-request and per-event context (correlation, causation, trace, actor) carried in contextvars."""
+"""Per-request and per-event context (correlation, causation, trace, actor) in contextvars."""
 
 from __future__ import annotations
 
@@ -46,14 +46,14 @@ def bound(
     who: Actor | None = None,
 ) -> Iterator[None]:
     """Set the context for a block of work and restore the previous one afterwards."""
-    tokens = [
-        (correlation_id, correlation_id.set(correlation)),
-        (causation_id, causation_id.set(causation)),
-        (traceparent, traceparent.set(trace)),
-        (actor, actor.set(who)),
-    ]
+    correlation_token = correlation_id.set(correlation)
+    causation_token = causation_id.set(causation)
+    trace_token = traceparent.set(trace)
+    actor_token = actor.set(who)
     try:
         yield
     finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+        actor.reset(actor_token)
+        traceparent.reset(trace_token)
+        causation_id.reset(causation_token)
+        correlation_id.reset(correlation_token)

@@ -14,9 +14,7 @@ def _provinces() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _communes() -> dict[str, tuple[str, str]]:
-    return {
-        f"{int(w.code):05d}": (w.name, f"{int(w.province_code):02d}") for w in Ward.iter_all()
-    }
+    return {f"{int(w.code):05d}": (w.name, f"{int(w.province_code):02d}") for w in Ward.iter_all()}
 
 
 def province_name(code: str) -> str | None:

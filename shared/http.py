@@ -1,4 +1,4 @@
-"""The HTTP app factory every service uses: problem+json errors, correlation ids, health, metrics."""
+"""The HTTP app factory of every service: problem+json, correlation ids, health, metrics."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context, metrics
@@ -34,8 +33,14 @@ Hook = Callable[[FastAPI], Awaitable[Callable[[], Awaitable[None]] | None]]
 
 
 def problem(
-    status: int, problem_type: str, title: str, detail: str, *, instance: str | None = None,
-    headers: dict[str, str] | None = None, **extensions: Any,
+    status: int,
+    problem_type: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
 ) -> JSONResponse:
     """An RFC 9457 problem details response."""
     body: dict[str, Any] = {
@@ -60,34 +65,60 @@ def _field_path(loc: Sequence[Any]) -> str:
 async def _platform_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PlatformError)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    return problem(exc.status_code, exc.problem_type, exc.title, exc.message,
-                   instance=request.url.path, headers=headers, **exc.extensions)
+    return problem(
+        exc.status_code,
+        exc.problem_type,
+        exc.title,
+        exc.message,
+        instance=request.url.path,
+        headers=headers,
+        **exc.extensions,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid"),
-         "type": e.get("type", "value_error")}
+        {
+            "field": _field_path(e.get("loc", ())),
+            "message": e.get("msg", "invalid"),
+            "type": e.get("type", "value_error"),
+        }
         for e in exc.errors()
     ]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    return problem(422, "validation-error", "Invalid input", summary or "invalid input",
-                   instance=request.url.path, errors=errors)
+    return problem(
+        422,
+        "validation-error",
+        "Invalid input",
+        summary or "invalid input",
+        instance=request.url.path,
+        errors=errors,
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    return problem(exc.status_code, slug, str(exc.detail), str(exc.detail),
-                   instance=request.url.path, headers=getattr(exc, "headers", None))
+    return problem(
+        exc.status_code,
+        slug,
+        str(exc.detail),
+        str(exc.detail),
+        instance=request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "internal-error", "Internal error",
-                   "the service failed to handle this request; quote the correlation id",
-                   instance=request.url.path)
+    return problem(
+        500,
+        "internal-error",
+        "Internal error",
+        "the service failed to handle this request; quote the correlation id",
+        instance=request.url.path,
+    )
 
 
 class RequestContextMiddleware:
@@ -111,7 +142,10 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (CORRELATION_HEADER.encode(), cid.encode())]
+                message["headers"] = [
+                    *message["headers"],
+                    (CORRELATION_HEADER.encode(), cid.encode()),
+                ]
             await send(message)
 
         with context.bound(correlation=cid, trace=headers.get("traceparent")):
@@ -123,17 +157,15 @@ class RequestContextMiddleware:
                     method = scope["method"]
                     metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
                     metrics.HTTP_LATENCY.labels(self.service, route, method).observe(
-                        time.perf_counter() - start)
+                        time.perf_counter() - start
+                    )
 
 
 def _route_template(scope: Scope) -> str:
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", scope["path"]))
-    return "unmatched"
+    """The matched route's template (`/clusters/{cluster_id}`), so metrics stay low-cardinality."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return str(path) if path else "unmatched"
 
 
 def _health_router(settings: Settings) -> APIRouter:
@@ -161,8 +193,7 @@ def _health_router(settings: Settings) -> APIRouter:
         ready = all(v == "ok" for v in checks.values())
         if ready:
             return JSONResponse({"status": "ready", "checks": checks})
-        return problem(503, "not-ready", "Not ready", "a dependency does not answer",
-                       checks=checks)
+        return problem(503, "not-ready", "Not ready", "a dependency does not answer", checks=checks)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics_endpoint() -> Response:
@@ -198,8 +229,14 @@ def create_service_app(
                 stack.push_async_callback(db.dispose)
             yield
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
     app.state.settings = settings
     app.state.db = db
     app.state.token_verifier = TokenVerifier(settings)

@@ -66,7 +66,9 @@ async def ensure_topics(
     with_dlq: bool = True,
 ) -> None:
     """Create the event topics (and their DLQs) that do not exist yet, with unlimited retention."""
-    names = sorted({t for topic in topics for t in ([topic, dlq_topic(topic)] if with_dlq else [topic])})
+    names = sorted(
+        {t for topic in topics for t in ([topic, dlq_topic(topic)] if with_dlq else [topic])}
+    )
     if not names:
         return
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="ccn-admin")
@@ -77,8 +79,12 @@ async def ensure_topics(
         if not missing:
             return
         new = [
-            NewTopic(name=n, num_partitions=partitions, replication_factor=1,
-                     topic_configs=EVENT_TOPIC_CONFIG)
+            NewTopic(
+                name=n,
+                num_partitions=partitions,
+                replication_factor=1,
+                topic_configs=EVENT_TOPIC_CONFIG,
+            )
             for n in missing
         ]
         response = await admin.create_topics(new)
@@ -93,7 +99,9 @@ async def ensure_topics(
 async def check_broker(bootstrap_servers: str, *, timeout_s: float = 3.0) -> None:
     """Raise if no broker answers a metadata request within the timeout."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, client_id="ccn-readyz", request_timeout_ms=int(timeout_s * 1000)
+        bootstrap_servers=bootstrap_servers,
+        client_id="ccn-readyz",
+        request_timeout_ms=int(timeout_s * 1000),
     )
     try:
         await asyncio.wait_for(admin.start(), timeout_s)

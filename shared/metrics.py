@@ -38,9 +38,7 @@ DLQ_MESSAGES = Counter(
     "Messages sent to a dead-letter topic, by source topic and reason.",
     ["consumer", "topic", "reason"],
 )
-OUTBOX_BACKLOG = Gauge(
-    "ccn_outbox_backlog", "Outbox rows not yet published.", ["service"]
-)
+OUTBOX_BACKLOG = Gauge("ccn_outbox_backlog", "Outbox rows not yet published.", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(
     "ccn_outbox_oldest_unpublished_age_seconds",
     "Age of the oldest unpublished outbox row (0 when none).",

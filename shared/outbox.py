@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Row, Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,8 @@ from shared.events.envelope import Envelope
 from shared.kafka import new_producer
 
 log = logging.getLogger(__name__)
+
+OutboxRow = Any  # a selected outbox row: seq, id, aggregateid, type, topic, payload, headers
 
 
 class Outbox:
@@ -169,7 +171,7 @@ class OutboxRelay:
             raise RuntimeError(f"{len(failures)} of {len(rows)} sends failed: {failures[0]!r}")
         return len(done)
 
-    async def _claim(self, session: AsyncSession) -> list[Row[Any]]:
+    async def _claim(self, session: AsyncSession) -> list[OutboxRow]:
         t = self.table
         query = (
             select(t.c.seq, t.c.id, t.c.aggregateid, t.c.type, t.c.topic, t.c.payload, t.c.headers)
@@ -185,8 +187,8 @@ class OutboxRelay:
         return await self._drop_rows_behind_other_relays(session, rows)
 
     async def _drop_rows_behind_other_relays(
-        self, session: AsyncSession, rows: list[Row[Any]]
-    ) -> list[Row[Any]]:
+        self, session: AsyncSession, rows: list[OutboxRow]
+    ) -> list[OutboxRow]:
         """Keep, per aggregate, only rows with no earlier unpublished row held elsewhere."""
         t = self.table
         ours = {r.seq for r in rows}
@@ -256,8 +258,8 @@ class OutboxRelay:
 
 
 def _delivered_prefix_per_key(
-    rows: Sequence[Row[Any]], results: Sequence[object]
-) -> list[Row[Any]]:
+    rows: Sequence[OutboxRow], results: Sequence[object]
+) -> list[OutboxRow]:
     """Rows to mark published: per aggregate, those delivered before its first failed send.
 
     A later row of the same aggregate is sent again with the failed one, so consumers

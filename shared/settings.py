@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_JWT_SECRET = "ccn-local-development-secret-change-me"  # noqa: S105 - local runs only
+DEV_JWT_SECRET = "ccn-local-development-secret-change-me"
 
 
 class Settings(BaseSettings):

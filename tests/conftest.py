@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from shared.db import Database
-from tests.infra import KafkaBroker, PostgresServer, free_port
+from shared.localinfra import KafkaBroker, PostgresServer, free_port
 
 
 @pytest.fixture(scope="session")

@@ -11,11 +11,10 @@ from typing import ClassVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from shared.db import Database
+from shared.db import Database, new_metadata
 from shared.events import Event, EventCatalog
 from shared.kafka import ensure_topics
 from shared.tables import PlatformTables, add_platform_tables
-from shared.db import new_metadata
 
 
 @dataclass
@@ -63,12 +62,11 @@ def make_contract() -> Contract:
     return Contract(catalog, ThingHappened, ThingChanged, tables, metadata)
 
 
-async def read_topic(
-    bootstrap: str, topic: str, *, expected: int, timeout_s: float = 30.0
-) -> list:
+async def read_topic(bootstrap: str, topic: str, *, expected: int, timeout_s: float = 30.0) -> list:
     """Every message of a topic from the beginning, waiting until `expected` have arrived."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         deadline = time.monotonic() + timeout_s
@@ -76,7 +74,7 @@ async def read_topic(
         while partitions is None and time.monotonic() < deadline:
             partitions = consumer.partitions_for_topic(topic)
             if partitions is None:
-                await consumer._client.force_metadata_update()  # noqa: SLF001
+                await consumer._client.force_metadata_update()
                 await asyncio.sleep(0.2)
         tps = [TopicPartition(topic, p) for p in sorted(partitions or ())]
         consumer.assign(tps)
@@ -95,7 +93,9 @@ async def read_topic(
         await consumer.stop()
 
 
-async def produce_raw(bootstrap: str, topic: str, *records: tuple[bytes | None, bytes | None, list]) -> None:
+async def produce_raw(
+    bootstrap: str, topic: str, *records: tuple[bytes | None, bytes | None, list]
+) -> None:
     """Send raw (key, value, headers) records, as a misbehaving producer might."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
     await producer.start()

@@ -48,6 +48,8 @@ start() {
   if [[ "$(id -u)" == "0" ]]; then
     id -u "${PG_OS_USER:-postgres}" >/dev/null 2>&1 || die "user ${PG_OS_USER:-postgres} missing (it comes with Debian's postgresql package)"
     chown "${PG_OS_USER:-postgres}" "$PG_DATA_DIR"
+    as_owner test -w "$PG_DATA_DIR" \
+      || die "user ${PG_OS_USER:-postgres} cannot reach $PG_DATA_DIR: let it traverse the parent directories (chmod o+x) or pick another PG_DATA_DIR"
   fi
   if [[ ! -f "$PG_DATA_DIR/cluster/PG_VERSION" ]]; then
     local pwfile; pwfile="$PG_DATA_DIR/.pw"

@@ -38,7 +38,8 @@ class EventCatalog:
         for attr in ("service", "aggregate", "subject_field"):
             if not getattr(cls, attr, None):
                 raise TypeError(f"{cls.__name__} must set the ClassVar {attr!r}")
-        if cls.subject_field not in cls.model_fields:
+        model: type[Event] = cls
+        if cls.subject_field not in model.model_fields:
             raise TypeError(f"{cls.__name__}.subject_field names no field: {cls.subject_field!r}")
         type_name = cls.type_name()
         if type_name in self._types and self._types[type_name] is not cls:
@@ -101,8 +102,12 @@ class EventCatalog:
             channel_id = _channel_id(cls.topic())
             channel = channels.setdefault(
                 channel_id,
-                {"address": cls.topic(), "description": f"Events of the {cls.service} service's "
-                 f"{cls.aggregate} aggregates, keyed by aggregate id.", "messages": {}},
+                {
+                    "address": cls.topic(),
+                    "description": f"Events of the {cls.service} service's "
+                    f"{cls.aggregate} aggregates, keyed by aggregate id.",
+                    "messages": {},
+                },
             )
             channel["messages"][msg_id] = {"$ref": f"#/components/messages/{msg_id}"}
         for channel_id, channel in channels.items():
@@ -171,7 +176,10 @@ CLOUDEVENT_HEADERS: dict[str, Any] = {
         "ce_subject": {"type": "string", "description": "aggregate id, also the message key"},
         "ce_time": {"type": "string", "format": "date-time"},
         "content-type": {"type": "string", "const": "application/json"},
-        "ce_correlationid": {"type": "string", "description": "id shared by all work of one request"},
+        "ce_correlationid": {
+            "type": "string",
+            "description": "id shared by all work of one request",
+        },
         "ce_causationid": {"type": "string", "description": "id of the event that caused this one"},
         "ce_actor": {"type": "string", "description": "subject of the user who made the change"},
         "ce_actoragency": {"type": "string", "description": "agency of that user"},

@@ -97,7 +97,9 @@ class Envelope:
                 attrs[key] = raw.decode() if raw is not None else ""
             except UnicodeDecodeError as exc:
                 raise UndecodableEvent(f"header {key} is not UTF-8") from exc
-        missing = [h for h in ("ce_id", "ce_type", "ce_source", "ce_specversion") if not attrs.get(h)]
+        missing = [
+            h for h in ("ce_id", "ce_type", "ce_source", "ce_specversion") if not attrs.get(h)
+        ]
         if missing:
             raise UndecodableEvent(f"missing CloudEvents headers: {', '.join(missing)}")
         if attrs["ce_specversion"] != SPEC_VERSION:
@@ -106,9 +108,20 @@ class Envelope:
         if not content_type.startswith(CONTENT_TYPE):
             raise UndecodableEvent(f"unsupported content-type {content_type!r}")
         data = _decode_json_object(value)
-        known = {"ce_id", "ce_type", "ce_source", "ce_specversion", "ce_subject", "ce_time",
-                 "content-type", "ce_correlationid", "ce_causationid", "ce_actor",
-                 "ce_actoragency", "traceparent"}
+        known = {
+            "ce_id",
+            "ce_type",
+            "ce_source",
+            "ce_specversion",
+            "ce_subject",
+            "ce_time",
+            "content-type",
+            "ce_correlationid",
+            "ce_causationid",
+            "ce_actor",
+            "ce_actoragency",
+            "traceparent",
+        }
         return cls(
             id=attrs["ce_id"],
             type=attrs["ce_type"],

@@ -15,7 +15,14 @@ from shared.consumer import EventConsumer, HandlerRegistry, RetryPolicy, Transie
 from shared.db import Database
 from shared.events import Envelope
 from shared.kafka import dlq_topic
-from tests.kafka_tools import Contract, make_contract, produce_raw, read_topic, setup_service_db, wait_until
+from tests.kafka_tools import (
+    Contract,
+    make_contract,
+    produce_raw,
+    read_topic,
+    setup_service_db,
+    wait_until,
+)
 
 
 @dataclass
@@ -44,21 +51,40 @@ class Projection:
 
     async def inbox_size(self) -> int:
         async with self.db.sessions() as session:
-            return int((await session.execute(
-                select(func.count()).select_from(self.contract.tables.inbox))).scalar_one())
+            return int(
+                (
+                    await session.execute(
+                        select(func.count()).select_from(self.contract.tables.inbox)
+                    )
+                ).scalar_one()
+            )
 
-    def consumer(self, bootstrap: str, name: str, cls: type[EventConsumer] = EventConsumer,
-                 ) -> EventConsumer:
-        return cls(name=name, db=self.db, tables=self.contract.tables,
-                   catalog=self.contract.catalog, registry=self.registry,
-                   bootstrap_servers=bootstrap,
-                   retry=RetryPolicy(max_attempts=4, initial_backoff_s=0.05, max_backoff_s=0.5))
+    def consumer(
+        self,
+        bootstrap: str,
+        name: str,
+        cls: type[EventConsumer] = EventConsumer,
+    ) -> EventConsumer:
+        return cls(
+            name=name,
+            db=self.db,
+            tables=self.contract.tables,
+            catalog=self.contract.catalog,
+            registry=self.registry,
+            bootstrap_servers=bootstrap,
+            retry=RetryPolicy(max_attempts=4, initial_backoff_s=0.05, max_backoff_s=0.5),
+        )
 
 
 async def make_projection(url: str, bootstrap: str, contract: Contract) -> Projection:
-    table = Table("things", contract.metadata, Column("thing_id", String(50), primary_key=True),  # type: ignore[arg-type]
-                  Column("seqs", Text, nullable=False), Column("total", Integer, nullable=False),
-                  extend_existing=True)
+    table = Table(
+        "things",
+        contract.metadata,
+        Column("thing_id", String(50), primary_key=True),  # type: ignore[arg-type]
+        Column("seqs", Text, nullable=False),
+        Column("total", Integer, nullable=False),
+        extend_existing=True,
+    )
     db = Database(url)
     await setup_service_db(db, contract, bootstrap)
     registry = HandlerRegistry()
@@ -72,13 +98,23 @@ async def make_projection(url: str, bootstrap: str, contract: Contract) -> Proje
         if left:
             projection.transient_failures[event.note] = left - 1
             raise TransientError("the reference service is briefly unavailable")
-        row = (await session.execute(select(table).where(table.c.thing_id == event.thing_id))).first()
+        row = (
+            await session.execute(select(table).where(table.c.thing_id == event.thing_id))
+        ).first()
         if row is None:
-            await session.execute(table.insert().values(
-                thing_id=event.thing_id, seqs=json.dumps([event.seq]), total=event.seq))
+            await session.execute(
+                table.insert().values(
+                    thing_id=event.thing_id, seqs=json.dumps([event.seq]), total=event.seq
+                )
+            )
         else:
-            await session.execute(table.update().where(table.c.thing_id == event.thing_id).values(
-                seqs=json.dumps([*json.loads(row.seqs), event.seq]), total=row.total + event.seq))
+            await session.execute(
+                table.update()
+                .where(table.c.thing_id == event.thing_id)
+                .values(
+                    seqs=json.dumps([*json.loads(row.seqs), event.seq]), total=row.total + event.seq
+                )
+            )
 
     return projection
 
@@ -94,12 +130,15 @@ def record(envelope: Envelope) -> tuple[bytes, bytes, list]:
     return envelope.key, envelope.value(), envelope.headers()
 
 
-async def test_an_event_delivered_twice_is_applied_once(projection: Projection, kafka_bootstrap: str) -> None:
+async def test_an_event_delivered_twice_is_applied_once(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
     c = projection.contract
     first = Envelope.wrap(c.happened(thing_id="a", seq=5))
     second = Envelope.wrap(c.happened(thing_id="a", seq=7))
-    await produce_raw(kafka_bootstrap, c.topic, record(first), record(first), record(second),
-                      record(first))
+    await produce_raw(
+        kafka_bootstrap, c.topic, record(first), record(first), record(second), record(first)
+    )
     consumer = projection.consumer(kafka_bootstrap, "dup-test")
     consumer.start()
     try:
@@ -168,9 +207,18 @@ async def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_next_is_pro
     good = Envelope.wrap(c.happened(thing_id="a", seq=1))
     bad_data = Envelope.wrap(c.happened(thing_id="b", seq=2))
     await produce_raw(
-        kafka_bootstrap, c.topic,
-        (b"x", b"{not json", [("ce_id", b"1"), ("ce_type", good.type.encode()),
-                              ("ce_source", b"/ccn/test"), ("ce_specversion", b"1.0")]),
+        kafka_bootstrap,
+        c.topic,
+        (
+            b"x",
+            b"{not json",
+            [
+                ("ce_id", b"1"),
+                ("ce_type", good.type.encode()),
+                ("ce_source", b"/ccn/test"),
+                ("ce_specversion", b"1.0"),
+            ],
+        ),
         (b"y", b'{"thing_id": "y"}', []),
         (bad_data.key, json.dumps({"thing_id": "b", "seq": "two"}).encode(), bad_data.headers()),
         record(good),
@@ -215,8 +263,11 @@ async def test_events_behind_a_failed_one_are_parked_in_order_and_redriven(
         assert await wait_until(lambda: _inbox_at_least(projection, 3))
         assert await projection.state() == {"a": [1], "b": [10, 11]}
         statuses = [(r.key, r.status, r.reason) for r in await projection.dead_letters()]
-        assert statuses == [("a", "dead", "handler-failed"), ("a", "parked", "parked"),
-                            ("a", "parked", "parked")]
+        assert statuses == [
+            ("a", "dead", "handler-failed"),
+            ("a", "parked", "parked"),
+            ("a", "parked", "parked"),
+        ]
 
         projection.fail_notes.clear()  # the cause is fixed; an operator re-drives the key
         assert await consumer.redrive("a") == 3
@@ -235,9 +286,12 @@ async def test_transient_failures_are_retried_until_they_pass(
 ) -> None:
     c = projection.contract
     projection.transient_failures["flaky"] = 5  # more than one round of attempts
-    await produce_raw(kafka_bootstrap, c.topic,
-                      record(Envelope.wrap(c.happened(thing_id="a", seq=1, note="flaky"))),
-                      record(Envelope.wrap(c.happened(thing_id="a", seq=2))))
+    await produce_raw(
+        kafka_bootstrap,
+        c.topic,
+        record(Envelope.wrap(c.happened(thing_id="a", seq=1, note="flaky"))),
+        record(Envelope.wrap(c.happened(thing_id="a", seq=2))),
+    )
     consumer = projection.consumer(kafka_bootstrap, "retry-test")
     consumer.start()
     try:

@@ -11,7 +11,7 @@ import pytest
 
 from shared.db import Database
 from shared.outbox import Outbox, OutboxRelay
-from tests.infra import KafkaBroker
+from shared.localinfra import KafkaBroker
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
 
 
@@ -91,8 +91,9 @@ async def test_events_of_one_aggregate_arrive_in_commit_order(
             for key in rng.sample(keys, 4):
                 await outbox.add(session, contract.happened(thing_id=key, seq=next_seq[key]))
                 next_seq[key] += 1
-    relay = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test",
-                        batch_size=17)
+    relay = OutboxRelay(
+        db, outbox, bootstrap_servers=kafka_bootstrap, service="test", batch_size=17
+    )
     relay.start()
     try:
         await _drain(relay)
@@ -146,8 +147,9 @@ async def test_relay_loses_nothing_across_a_broker_restart(
     db = Database(postgres_url)
     await setup_service_db(db, contract, bootstrap)
     outbox = Outbox(contract.tables.outbox)
-    relay = OutboxRelay(db, outbox, bootstrap_servers=bootstrap, service="test", batch_size=50,
-                        poll_interval_s=0.1)
+    relay = OutboxRelay(
+        db, outbox, bootstrap_servers=bootstrap, service="test", batch_size=50, poll_interval_s=0.1
+    )
     committed: list[str] = []
     keys = [f"k{i}" for i in range(8)]
     next_seq = dict.fromkeys(keys, 0)
@@ -156,7 +158,9 @@ async def test_relay_loses_nothing_across_a_broker_restart(
         for i in range(n):
             key = keys[i % len(keys)]
             async with db.transaction() as session:
-                [env] = await outbox.add(session, contract.happened(thing_id=key, seq=next_seq[key]))
+                [env] = await outbox.add(
+                    session, contract.happened(thing_id=key, seq=next_seq[key])
+                )
             committed.append(env.id)
             next_seq[key] += 1
             await asyncio.sleep(0.005)

@@ -1,4 +1,4 @@
-"""Real Kafka and PostgreSQL for the test run, started with the project's own scripts."""
+"""Real Kafka and PostgreSQL on free local ports, for tests and benchmarks, via deploy/ scripts."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ POSTGRES_SCRIPT = REPO_ROOT / "deploy" / "postgres" / "postgres.sh"
 
 
 class MissingComponent(RuntimeError):
-    """A component the integration tests need is not installed."""
+    """A component (JDK, Maven, PostgreSQL) is not installed; the message says how to get it."""
 
 
 def free_port() -> int:
@@ -27,12 +27,17 @@ def free_port() -> int:
 
 def require(tool: str, how: str) -> None:
     if shutil.which(tool) is None:
-        raise MissingComponent(f"{tool} is required by the integration tests: {how}")
+        raise MissingComponent(f"{tool} is required: {how}")
 
 
 def _run(script: Path, action: str, env: dict[str, str]) -> str:
-    done = subprocess.run(["bash", str(script), action], env={**os.environ, **env},
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["bash", str(script), action],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise MissingComponent(f"{script.name} {action} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -52,8 +57,12 @@ class KafkaBroker:
 
     @property
     def _env(self) -> dict[str, str]:
-        return {"KAFKA_PORT": str(self.port), "KAFKA_CONTROLLER_PORT": str(self.controller_port),
-                "KAFKA_DATA_DIR": str(self.data_dir), "KAFKA_HEAP": "384m"}
+        return {
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "KAFKA_DATA_DIR": str(self.data_dir),
+            "KAFKA_HEAP": "384m",
+        }
 
     def start(self) -> None:
         require("java", "install a JDK 17+ (Debian: apt-get install default-jdk-headless)")
@@ -73,8 +82,12 @@ class PostgresServer:
 
     @property
     def _env(self) -> dict[str, str]:
-        return {"PG_PORT": str(self.port), "PG_DATA_DIR": str(self.data_dir),
-                "PG_DATABASES": "", "PG_FSYNC": "off"}
+        return {
+            "PG_PORT": str(self.port),
+            "PG_DATA_DIR": str(self.data_dir),
+            "PG_DATABASES": "",
+            "PG_FSYNC": "off",
+        }
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+asyncpg://ccn:ccn@127.0.0.1:{self.port}/{database}"
@@ -87,8 +100,21 @@ class PostgresServer:
 
     def _psql(self, sql: str) -> None:
         subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "ccn", "-d", "postgres",
-             "-qc", sql], env={**os.environ, "PGPASSWORD": "ccn"}, check=True,
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "ccn",
+                "-d",
+                "postgres",
+                "-qc",
+                sql,
+            ],
+            env={**os.environ, "PGPASSWORD": "ccn"},
+            check=True,
             capture_output=True,
         )
 
