@@ -176,5 +176,40 @@ def serve(
     )
 
 
+@app.command()
+def run() -> None:
+    """Start Kafka and every service on SQLite (with sample data); Ctrl-C stops the services."""
+    var = _var_dir()
+    if _run_script(KAFKA_SCRIPT, "start", var) != 0:
+        raise typer.Exit(1)
+    bootstrap = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+    names = available_services()
+    if not names:
+        typer.echo(
+            f"Kafka is running on {bootstrap} (data in {var / 'kafka'}). No service is "
+            "built yet, so none was started. `make stop` stops the broker."
+        )
+        return
+    children = [
+        subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name]) for name in names
+    ]
+    for name in names:
+        port = importlib.import_module(f"services.{name}.app").DEFAULT_PORT
+        typer.echo(f"{name}: API docs at http://127.0.0.1:{port}/docs")
+    typer.echo(f"Kafka on {bootstrap}. Ctrl-C stops the services; `make stop` stops Kafka.")
+    try:
+        for child in children:
+            child.wait()
+    except KeyboardInterrupt:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=30)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())
+
+
+if __name__ == "__main__":
+    main()
