@@ -21,12 +21,12 @@ from typing import ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shared.db import Database, new_metadata  # noqa: E402
-from shared.events import Envelope, Event  # noqa: E402
-from shared.kafka import ensure_topics, new_producer  # noqa: E402
-from shared.localinfra import KafkaBroker, PostgresServer, free_port  # noqa: E402
-from shared.outbox import Outbox, OutboxRelay  # noqa: E402
-from shared.tables import add_platform_tables  # noqa: E402
+from shared.db import Database, new_metadata
+from shared.events import Envelope, Event
+from shared.kafka import ensure_topics, new_producer
+from shared.localinfra import KafkaBroker, PostgresServer, free_port
+from shared.outbox import Outbox, OutboxRelay
+from shared.tables import add_platform_tables
 
 
 class TenancyStartedSample(Event):
@@ -45,8 +45,11 @@ class TenancyStartedSample(Event):
 
 def sample(i: int) -> TenancyStartedSample:
     return TenancyStartedSample(
-        cluster_id=f"cluster-{i % 500:04d}", facility_id=f"facility-{i:07d}",
-        province_code="14", leased_area_ha="1.2500", rent_vnd=125_000_000 + i,
+        cluster_id=f"cluster-{i % 500:04d}",
+        facility_id=f"facility-{i:07d}",
+        province_code="14",
+        leased_area_ha="1.2500",
+        rent_vnd=125_000_000 + i,
         start_date="2025-07-01",
     )
 
@@ -68,8 +71,14 @@ async def fill_outbox(db: Database, outbox: Outbox, n: int) -> float:
 
 
 async def time_relay(db: Database, outbox: Outbox, bootstrap: str, n: int, batch: int) -> float:
-    relay = OutboxRelay(db, outbox, bootstrap_servers=bootstrap, service="bench",
-                        batch_size=batch, poll_interval_s=0.05)
+    relay = OutboxRelay(
+        db,
+        outbox,
+        bootstrap_servers=bootstrap,
+        service="bench",
+        batch_size=batch,
+        poll_interval_s=0.05,
+    )
     await relay._ensure_producer()  # connect before the clock starts, as the bare producer does
     started = time.perf_counter()
     published = 0
@@ -99,30 +108,18 @@ async def time_bare_producer(bootstrap: str, topic: str, n: int) -> float:
     return elapsed
 
 
-async def main(n: int, batch: int) -> None:
-    root = Path(tempfile.mkdtemp(prefix="ccn-bench-"))
-    root.chmod(0o755)  # PostgreSQL runs as its own user when started by root
-    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
-    pg = PostgresServer(data_dir=root / "pg", port=free_port())
-    print(f"starting Kafka and PostgreSQL in {root}", flush=True)
-    broker.start()
-    pg.start()
-    try:
-        db = Database(pg.url(pg.create_database()))
-        metadata = new_metadata()
-        outbox = Outbox(add_platform_tables(metadata).outbox)
-        await db.create_all(metadata)
-        topic = TenancyStartedSample.topic()
-        await ensure_topics(broker.bootstrap, [topic, topic + ".bare"], with_dlq=False)
+async def measure(broker: KafkaBroker, pg: PostgresServer, n: int, batch: int) -> None:
+    db = Database(pg.url(pg.create_database()))
+    metadata = new_metadata()
+    outbox = Outbox(add_platform_tables(metadata).outbox)
+    await db.create_all(metadata)
+    topic = TenancyStartedSample.topic()
+    await ensure_topics(broker.bootstrap, [topic, topic + ".bare"], with_dlq=False)
 
-        fill_s = await fill_outbox(db, outbox, n)
-        relay_s = await time_relay(db, outbox, broker.bootstrap, n, batch)
-        bare_s = await time_bare_producer(broker.bootstrap, topic + ".bare", n)
-        await db.dispose()
-    finally:
-        pg.stop()
-        broker.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    fill_s = await fill_outbox(db, outbox, n)
+    relay_s = await time_relay(db, outbox, broker.bootstrap, n, batch)
+    bare_s = await time_bare_producer(broker.bootstrap, topic + ".bare", n)
+    await db.dispose()
 
     relay_rate, bare_rate = n / relay_s, n / bare_s
     print()
@@ -133,9 +130,25 @@ async def main(n: int, batch: int) -> None:
     print(f"relay / bare                {relay_rate / bare_rate:>12.2f}")
 
 
+def main(n: int, batch: int) -> None:
+    root = Path(tempfile.mkdtemp(prefix="ccn-bench-"))
+    root.chmod(0o755)  # PostgreSQL runs as its own user when started by root
+    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
+    pg = PostgresServer(data_dir=root / "pg", port=free_port())
+    print(f"starting Kafka and PostgreSQL in {root}", flush=True)
+    broker.start()
+    pg.start()
+    try:
+        asyncio.run(measure(broker, pg, n, batch))
+    finally:
+        pg.stop()
+        broker.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=500)
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.batch_size))
+    main(args.events, args.batch_size)

@@ -20,8 +20,8 @@ from shared.auth import Principal, mint_token, require_jurisdiction, require_rol
 from shared.db import Database
 from shared.errors import Conflict
 from shared.http import create_service_app
-from shared.settings import Settings
 from shared.localinfra import free_port
+from shared.settings import Settings
 
 SECRET = "test-secret-for-http-tests-0123456789"
 

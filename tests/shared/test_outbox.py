@@ -10,8 +10,8 @@ from collections import defaultdict
 import pytest
 
 from shared.db import Database
-from shared.outbox import Outbox, OutboxRelay
 from shared.localinfra import KafkaBroker
+from shared.outbox import Outbox, OutboxRelay
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
 
 
