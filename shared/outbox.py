@@ -20,8 +20,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import metrics
@@ -161,7 +174,7 @@ class OutboxRelay:
             if done:
                 await session.execute(
                     update(self.table)
-                    .where(self.table.c.seq.in_([r.seq for r in done]))
+                    .where(self._seq_in([r.seq for r in done]))
                     .values(published_at=datetime.now(UTC))
                 )
             for row in done:
@@ -196,7 +209,8 @@ class OutboxRelay:
             select(t.c.aggregateid, t.c.seq)
             .where(
                 t.c.published_at.is_(None),
-                t.c.aggregateid.in_({r.aggregateid for r in rows}),
+                t.c.aggregateid
+                == any_(bindparam("keys", list({r.aggregateid for r in rows}), ARRAY(String))),
                 t.c.seq <= max(ours),
             )
             .order_by(t.c.seq)
@@ -206,6 +220,12 @@ class OutboxRelay:
             if seq not in ours and key not in blocked_from:
                 blocked_from[key] = seq
         return [r for r in rows if r.seq < blocked_from.get(r.aggregateid, r.seq + 1)]
+
+    def _seq_in(self, seqs: list[int]) -> ColumnElement[bool]:
+        # One array parameter instead of an expanded IN list: cheaper to compile and plan.
+        if self.db.is_postgres:
+            return self.table.c.seq == any_(bindparam("seqs", seqs, ARRAY(BigInteger)))
+        return self.table.c.seq.in_(seqs)
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
         if self._producer is None:
