@@ -222,7 +222,7 @@ class EventConsumer:
             highwater = consumer.highwater(tp)
             if highwater is None:
                 continue
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(KafkaError, AssertionError):
                 position = await consumer.position(tp)
                 metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
                     max(0, highwater - position)

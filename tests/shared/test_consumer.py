@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, String, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -139,7 +141,8 @@ async def test_an_event_delivered_twice_is_applied_once(
     await produce_raw(
         kafka_bootstrap, c.topic, record(first), record(first), record(second), record(first)
     )
-    consumer = projection.consumer(kafka_bootstrap, "dup-test")
+    name = f"dup-test-{uuid.uuid4().hex[:8]}"
+    consumer = projection.consumer(kafka_bootstrap, name)
     consumer.start()
     try:
         assert await wait_until(lambda: _inbox_at_least(projection, 2))
@@ -148,6 +151,18 @@ async def test_an_event_delivered_twice_is_applied_once(
         await consumer.stop()
     assert await projection.state() == {"a": [5, 7]}
     assert await projection.inbox_size() == 2
+    duplicates = REGISTRY.get_sample_value(
+        "ccn_events_duplicate_total", {"consumer": name, "type": first.type}
+    )
+    assert duplicates == 2
+    lags = [
+        s.value
+        for m in REGISTRY.collect()
+        if m.name == "ccn_consumer_lag"
+        for s in m.samples
+        if s.labels["consumer"] == name
+    ]
+    assert lags and all(v == 0 for v in lags)
 
 
 async def _inbox_at_least(projection: Projection, n: int) -> bool:

@@ -286,3 +286,21 @@ async def test_rs256_tokens_are_verified_against_the_jwks(
                 401,
                 "unauthorized",
             )
+
+
+def test_logs_are_json_lines_carrying_the_correlation_id() -> None:
+    import logging
+
+    from shared import context
+    from shared.logs import JsonFormatter
+
+    record = logging.LogRecord(
+        "ccn.test", logging.WARNING, __file__, 1, "lease %s refused", ("L-1",), None
+    )
+    record.cluster_id = "c-9"
+    with context.bound(correlation="corr-42"):
+        line = JsonFormatter("registry").format(record)
+    doc = json.loads(line)
+    assert doc["message"] == "lease L-1 refused" and doc["level"] == "WARNING"
+    assert doc["service"] == "registry" and doc["correlation_id"] == "corr-42"
+    assert doc["cluster_id"] == "c-9"
