@@ -1,0 +1,58 @@
+"""The project's own infrastructure scripts: status through `ccn`, loud failures when parts lack."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shared.cli import app
+from shared.localinfra import KAFKA_SCRIPT, KafkaBroker, PostgresServer
+
+
+def test_ccn_infra_status_sees_the_running_broker_and_server(
+    kafka_broker: KafkaBroker, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_DATA_DIR", str(kafka_broker.data_dir))
+    monkeypatch.setenv("KAFKA_PORT", str(kafka_broker.port))
+    monkeypatch.setenv("PG_DATA_DIR", str(postgres_server.data_dir))
+    monkeypatch.setenv("PG_PORT", str(postgres_server.port))
+    result = subprocess.run(
+        [shutil.which("ccn") or ".venv/bin/ccn", "infra", "status"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kafka: running" in result.stdout
+    assert f"127.0.0.1:{kafka_broker.port}" in result.stdout
+    assert "postgres: running" in result.stdout
+
+
+def test_ccn_infra_status_reports_what_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAFKA_DATA_DIR", str(tmp_path / "kafka"))
+    monkeypatch.setenv("PG_DATA_DIR", str(tmp_path / "pg"))
+    result = CliRunner().invoke(app, ["infra", "status"])
+    assert result.exit_code == 3
+
+
+def test_starting_kafka_without_a_jdk_fails_saying_how_to_install_one(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    result = subprocess.run(
+        ["bash", str(KAFKA_SCRIPT), "start"],
+        env={**os.environ, "PATH": str(bin_dir), "KAFKA_DATA_DIR": str(tmp_path / "k")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "java not found: install a JDK 17+" in result.stderr
