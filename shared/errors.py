@@ -59,3 +59,11 @@ class Unavailable(PlatformError):
     status_code = 503
     problem_type = "unavailable"
     title = "A dependency is unavailable"
+
+
+class PreconditionRequired(PlatformError):
+    """An update came without the version it was based on."""
+
+    status_code = 428
+    problem_type = "precondition-required"
+    title = "Say which version you are changing"

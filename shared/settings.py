@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     consumer_backoff_max_s: float = Field(10.0, gt=0)
     consumer_max_poll_records: int = Field(200, ge=1)
 
+    run_relay: bool = Field(True, description="publish the outbox from this process")
+    run_consumers: bool = Field(True, description="consume other services' events here")
+    migrate_on_start: bool = Field(True, description="apply migrations when the service starts")
+
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")

@@ -1,4 +1,4 @@
-"""The platform's own tables, present in every service database: outbox, inbox, dead letters."""
+"""The platform's own tables in every service database: outbox, inbox, dead letters, idempotency."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class PlatformTables:
     outbox: Table
     inbox: Table
     dead_letters: Table
+    idempotency_keys: Table
 
 
 def add_platform_tables(metadata: MetaData) -> PlatformTables:
@@ -83,4 +84,17 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         UniqueConstraint("consumer", "topic", "partition", "offset"),
         Index("ix_dead_letters_consumer_key_status", "consumer", "key", "status"),
     )
-    return PlatformTables(outbox=outbox, inbox=inbox, dead_letters=dead_letters)
+    idempotency_keys = Table(
+        "idempotency_keys",
+        metadata,
+        Column("subject", String(200), primary_key=True),
+        Column("key", String(200), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status_code", Integer, nullable=False),
+        Column("body", Text, nullable=False),
+        Column("headers", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    return PlatformTables(
+        outbox=outbox, inbox=inbox, dead_letters=dead_letters, idempotency_keys=idempotency_keys
+    )

@@ -1,11 +1,10 @@
 """The published event contract: envelope, base model, catalog, and each service's events."""
 
+from shared.events import environment, registry
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
+from shared.events.catalog_instance import catalog
 from shared.events.envelope import Envelope, UndecodableEvent
-
-catalog = EventCatalog()
-"""Every event type the platform publishes; the producing services' modules register here."""
 
 __all__ = [
     "Envelope",
@@ -15,4 +14,6 @@ __all__ = [
     "UndecodableEvent",
     "UnknownEventType",
     "catalog",
+    "environment",
+    "registry",
 ]

@@ -27,7 +27,7 @@ class Event(BaseModel):
     """Name in `ce_type`; defaults to the class name (a `V2` suffix is dropped)."""
 
     @classmethod
-    def name(cls) -> str:
+    def short_name(cls) -> str:
         if cls.event_name:
             return cls.event_name
         suffix = f"V{cls.version}"
@@ -36,7 +36,7 @@ class Event(BaseModel):
 
     @classmethod
     def type_name(cls) -> str:
-        return f"vn.ccn.{cls.service}.{cls.name()}.v{cls.version}"
+        return f"vn.ccn.{cls.service}.{cls.short_name()}.v{cls.version}"
 
     @classmethod
     def topic(cls) -> str:
@@ -47,5 +47,5 @@ class Event(BaseModel):
         return f"/ccn/{cls.service}"
 
     @property
-    def subject(self) -> str:
+    def aggregate_id(self) -> str:
         return str(getattr(self, self.subject_field))

@@ -138,7 +138,7 @@ class EventCatalog:
 
 
 def _message_id(cls: type[Event]) -> str:
-    return f"{cls.service}.{cls.name()}.v{cls.version}"
+    return f"{cls.service}.{cls.short_name()}.v{cls.version}"
 
 
 def _channel_id(topic: str) -> str:
@@ -149,8 +149,8 @@ def _channel_id(topic: str) -> str:
 def _message(cls: type[Event]) -> dict[str, Any]:
     return {
         "name": cls.type_name(),
-        "title": cls.name(),
-        "summary": (inspect.getdoc(cls) or cls.name()).splitlines()[0],
+        "title": cls.short_name(),
+        "summary": (inspect.getdoc(cls) or cls.short_name()).splitlines()[0],
         "contentType": "application/json",
         "headers": {"$ref": "#/components/schemas/CloudEventHeaders"},
         "payload": {"$ref": f"#/components/schemas/{cls.__name__}"},

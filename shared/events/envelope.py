@@ -53,7 +53,7 @@ class Envelope:
             id=event_id or context.new_id(),
             type=event.type_name(),
             source=event.source(),
-            subject=event.subject,
+            subject=event.aggregate_id,
             time=time or datetime.now(UTC),
             data=event.model_dump(mode="json"),
             correlation_id=context.current_correlation_id(),

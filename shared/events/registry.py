@@ -1,0 +1,181 @@
+"""Events of the registry service: clusters, enterprises, facilities, tenancies, relocations.
+
+Tenancies are events of their cluster (keyed by cluster id), so a cluster's occupancy changes
+reach consumers in order. Every event carries what a consumer needs without calling back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from shared.events.base import Event
+from shared.events.catalog_instance import catalog
+from shared.events.types import CommuneCode, Hectares, ProvinceCode, Rate, Vnd
+
+
+class ClusterStatus(StrEnum):
+    PLANNED = "planned"
+    ESTABLISHED = "established"
+    UNDER_CONSTRUCTION = "under_construction"
+    OPERATING = "operating"
+    REMOVED = "removed"
+
+
+class EnterpriseKind(StrEnum):
+    COMPANY = "company"
+    COOPERATIVE = "cooperative"
+    HOUSEHOLD = "household"
+
+
+class FacilityLocation(StrEnum):
+    RESIDENTIAL_AREA = "residential_area"
+    CLUSTER = "cluster"
+
+
+class _ClusterEvent(Event):
+    service: ClassVar[str] = "registry"
+    aggregate: ClassVar[str] = "cluster"
+    subject_field: ClassVar[str] = "cluster_id"
+
+    cluster_id: str
+    province_code: ProvinceCode
+    commune_code: CommuneCode | None = None
+
+
+@catalog.register
+class ClusterPlanned(_ClusterEvent):
+    """A cluster was listed in the provincial plan (quy hoạch)."""
+
+    name: str
+    planned_area_ha: Hectares
+    sectors: list[str] = Field(default_factory=list)
+
+
+@catalog.register
+class ClusterEstablished(_ClusterEvent):
+    """The provincial People's Committee decided to establish the cluster (thành lập)."""
+
+    decision_number: str
+    decision_date: date
+    investor_name: str
+    area_ha: Hectares
+    industrial_land_area_ha: Hectares
+
+
+@catalog.register
+class ClusterConstructionProgressed(_ClusterEvent):
+    """Infrastructure investment was reported for the cluster (chủ đầu tư hạ tầng)."""
+
+    investment_vnd: Vnd
+    total_investment_vnd: Vnd
+    report_date: date
+    note: str | None = None
+
+
+@catalog.register
+class ClusterOperationStarted(_ClusterEvent):
+    """The cluster opened for tenants."""
+
+    start_date: date
+
+
+@catalog.register
+class ClusterExpanded(_ClusterEvent):
+    """A decision enlarged the cluster (mở rộng); totals are after the expansion."""
+
+    decision_number: str
+    decision_date: date
+    added_area_ha: Hectares
+    added_industrial_land_area_ha: Hectares
+    area_ha: Hectares
+    industrial_land_area_ha: Hectares
+
+
+@catalog.register
+class ClusterRemovedFromPlan(_ClusterEvent):
+    """The cluster was taken out of the provincial plan before it operated."""
+
+    reason: str
+    previous_status: ClusterStatus
+
+
+@catalog.register
+class TenancyStarted(_ClusterEvent):
+    """A facility leased industrial land in the cluster; occupancy figures are after the lease."""
+
+    tenancy_id: str
+    facility_id: str
+    enterprise_id: str
+    leased_area_ha: Hectares
+    start_date: date
+    cluster_leased_area_ha: Hectares
+    cluster_occupancy_rate: Rate
+    relocation: bool = False
+
+
+@catalog.register
+class TenancyEnded(_ClusterEvent):
+    """A tenancy ended and its land is free again; occupancy figures are after the end."""
+
+    tenancy_id: str
+    facility_id: str
+    enterprise_id: str
+    released_area_ha: Hectares
+    end_date: date
+    cluster_leased_area_ha: Hectares
+    cluster_occupancy_rate: Rate
+
+
+@catalog.register
+class EnterpriseRegistered(Event):
+    """An enterprise, cooperative or household business was registered."""
+
+    service: ClassVar[str] = "registry"
+    aggregate: ClassVar[str] = "enterprise"
+    subject_field: ClassVar[str] = "enterprise_id"
+
+    enterprise_id: str
+    name: str
+    tax_code: str
+    kind: EnterpriseKind
+    province_code: ProvinceCode
+
+
+class _FacilityEvent(Event):
+    service: ClassVar[str] = "registry"
+    aggregate: ClassVar[str] = "facility"
+    subject_field: ClassVar[str] = "facility_id"
+
+    facility_id: str
+    enterprise_id: str
+    province_code: ProvinceCode
+    commune_code: CommuneCode
+
+
+@catalog.register
+class FacilityRegistered(_FacilityEvent):
+    """A production facility (cơ sở sản xuất) was registered where it stands today."""
+
+    name: str
+    address: str
+    sector: str
+    workers: int = Field(ge=0)
+    annual_output_vnd: Vnd
+    location: FacilityLocation
+    cluster_id: str | None = None
+
+
+@catalog.register
+class FacilityRelocated(_FacilityEvent):
+    """A facility moved from a residential area into a cluster (di dời); a tenancy started."""
+
+    cluster_id: str
+    cluster_commune_code: CommuneCode | None = None
+    tenancy_id: str
+    leased_area_ha: Hectares
+    relocation_date: date
+    from_address: str

@@ -1,0 +1,31 @@
+"""Value types shared by event models: areas in hectares, codes, money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
+
+Hectares = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=12,
+        decimal_places=4,
+        description='hectares, a decimal string such as "12.5000"',
+    ),
+]
+"""An area in hectares, exact to 1 m² (4 decimals); travels as a JSON string."""
+
+Rate = Annotated[
+    Decimal,
+    Field(ge=0, le=1, max_digits=6, decimal_places=4, description="a share 0..1, a decimal string"),
+]
+"""A share between 0 and 1, 4 decimals (occupancy 0.6543 = 65.43 %)."""
+
+Vnd = Annotated[int, Field(ge=0, description="Vietnamese đồng, whole")]
+"""An amount of Vietnamese đồng, whole."""
+
+ProvinceCode = Annotated[str, Field(pattern=r"^\d{2}$", description="2025 GSO province code")]
+CommuneCode = Annotated[str, Field(pattern=r"^\d{5}$", description="2025 GSO commune code")]
