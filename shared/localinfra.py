@@ -118,9 +118,11 @@ class PostgresServer:
             capture_output=True,
         )
 
-    def create_database(self) -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        self._psql(f'CREATE DATABASE "{name}"')
+    def create_database(self, *, template: str | None = None, name: str | None = None) -> str:
+        """A new database, empty or copied from `template` (fast: no migrations to rerun)."""
+        name = name or f"t_{uuid.uuid4().hex[:12]}"
+        source = f' TEMPLATE "{template}"' if template else ""
+        self._psql(f'CREATE DATABASE "{name}"{source}')
         return name
 
     def drop_database(self, name: str) -> None:

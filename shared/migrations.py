@@ -18,6 +18,7 @@ def alembic_config(service: str, database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(folder))
     config.set_main_option("sqlalchemy.url", database_url)
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(folder / "versions"))
     return config
 
