@@ -92,10 +92,12 @@ class Land:
                 f"of {self.industrial_land_ha} ha industrial land is free",
                 free_area_ha=str(self.free_ha),
             )
-        return Land(self.industrial_land_ha, self.leased_ha + area_ha)
+        return Land(self.industrial_land_ha, quantize_area(self.leased_ha + area_ha))
 
     def release(self, area_ha: Decimal) -> Land:
-        return Land(self.industrial_land_ha, max(Decimal(0), self.leased_ha - area_ha))
+        return Land(
+            self.industrial_land_ha, quantize_area(max(Decimal(0), self.leased_ha - area_ha))
+        )
 
     @property
     def occupancy_rate(self) -> Decimal:

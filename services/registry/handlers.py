@@ -109,7 +109,11 @@ def to_cluster_view(row: repo.Row, tenants: repo.Tenants) -> s.ClusterView:
 
 
 def _land(row: repo.Row) -> Land:
-    return Land(row.industrial_land_area_ha or Decimal(0), row.leased_area_ha or Decimal(0))
+    zero = Decimal("0.0000")
+    return Land(
+        row.industrial_land_area_ha if row.industrial_land_area_ha is not None else zero,
+        row.leased_area_ha if row.leased_area_ha is not None else zero,
+    )
 
 
 def _place(row: repo.Row) -> dict[str, str | None]:
