@@ -5,7 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def _four_places(value: Decimal) -> Decimal:
+    return value.quantize(FOUR_PLACES)
+
 
 Hectares = Annotated[
     Decimal,
@@ -15,12 +22,14 @@ Hectares = Annotated[
         decimal_places=4,
         description='hectares, a decimal string such as "12.5000"',
     ),
+    AfterValidator(_four_places),
 ]
 """An area in hectares, exact to 1 m² (4 decimals); travels as a JSON string."""
 
 Rate = Annotated[
     Decimal,
     Field(ge=0, le=1, max_digits=6, decimal_places=4, description="a share 0..1, a decimal string"),
+    AfterValidator(_four_places),
 ]
 """A share between 0 and 1, 4 decimals (occupancy 0.6543 = 65.43 %)."""
 

@@ -1,0 +1,158 @@
+"""The registry's events as they really reach Kafka, and the read model it builds from Kafka."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from jsonschema import Draft202012Validator
+from sqlalchemy import func, select
+
+from services.registry import tables
+from shared.db import Database
+from shared.events import Envelope
+from shared.events.environment import FacilityClassifiedPolluting, PollutionSeverity
+from shared.events.registry import ClusterPlanned, FacilityRegistered
+from shared.events.schema_store import SchemaStore
+from tests.kafka_tools import produce_raw, read_topic, wait_until
+from tests.registry.conftest import _client, registry_settings
+from tests.registry.factory import SON_LA, TO_HIEU, Registry
+
+
+@pytest.fixture
+async def live_registry(registry_db_url: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
+    """The registry with its outbox relay and consumer running against the real broker."""
+    settings = registry_settings(registry_db_url, kafka_bootstrap, background=True)
+    async for api in _client(settings):
+        yield api
+
+
+def _validate(message) -> dict:  # type: ignore[no-untyped-def]
+    """Check a Kafka message against the committed JSON Schema of its type."""
+    headers = {k: v.decode() for k, v in message.headers}
+    revisions = SchemaStore().revisions(headers["ce_type"])
+    assert revisions, f"no committed schema for {headers['ce_type']}"
+    data = json.loads(message.value)
+    Draft202012Validator(revisions[-1]).validate(data)
+    return {"headers": headers, "data": data}
+
+
+async def _messages_for(bootstrap: str, topic: str, subject: str, expected: int) -> list[dict]:
+    """Messages of one aggregate (the topic is shared with other tests' aggregates)."""
+    found: list[dict] = []
+    for _ in range(50):
+        messages = await read_topic(bootstrap, topic, expected=10**9, timeout_s=1.0)
+        found = [_validate(m) for m in messages if m.key == subject.encode()]
+        if len(found) >= expected:
+            return found
+    raise AssertionError(f"only {len(found)} of {expected} events for {subject} reached {topic}")
+
+
+async def test_cluster_events_reach_kafka_with_their_headers_and_schema(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    headers = {**live_registry.approver, "X-Correlation-ID": "corr-lifecycle-1"}
+    cluster = await live_registry.ok(
+        "POST",
+        "/clusters",
+        {
+            "name": "CCN Phố Mới",
+            "province_code": SON_LA,
+            "commune_code": TO_HIEU,
+            "planned_area_ha": "12.5",
+        },
+        headers=headers,
+        status=201,
+    )
+    await live_registry.ok(
+        "POST",
+        f"/clusters/{cluster['id']}/establishment",
+        {
+            "decision_number": "1234/QĐ-UBND",
+            "decision_date": "2009-05-12",
+            "investor_name": "Ban quản lý dự án",
+            "area_ha": "12.5",
+            "industrial_land_area_ha": "10",
+            "version": 1,
+        },
+        headers=headers,
+    )
+    events = await _messages_for(kafka_bootstrap, ClusterPlanned.topic(), cluster["id"], 2)
+    assert [e["headers"]["ce_type"] for e in events] == [
+        "vn.ccn.registry.ClusterPlanned.v1",
+        "vn.ccn.registry.ClusterEstablished.v1",
+    ]
+    for event in events:
+        h = event["headers"]
+        assert h["ce_source"] == "/ccn/registry" and h["ce_subject"] == cluster["id"]
+        assert h["ce_specversion"] == "1.0" and h["content-type"] == "application/json"
+        assert h["ce_correlationid"] == "corr-lifecycle-1"
+        assert (h["ce_actor"], h["ce_actoragency"]) == ("officer-1", "so-cong-thuong")
+        assert h["traceparent"].startswith("00-")
+    established = events[1]["data"]
+    assert established["area_ha"] == "12.5000" and established["province_code"] == SON_LA
+    assert established["commune_code"] == TO_HIEU
+
+
+async def test_facility_events_carry_what_consumers_need(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    facility = await live_registry.facility(workers=12, annual_output_vnd=900_000_000)
+    [registered] = await _messages_for(
+        kafka_bootstrap, FacilityRegistered.topic(), facility["id"], 1
+    )
+    data = registered["data"]
+    assert data["location"] == "residential_area" and data["workers"] == 12
+    assert data["annual_output_vnd"] == 900_000_000 and data["commune_code"] == TO_HIEU
+
+
+async def test_relocation_candidates_come_from_environment_events_once_each(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    urgent = await live_registry.facility(name="Cơ sở mạ điện Tô Hiệu")
+    later = await live_registry.facility(name="Cơ sở nhuộm Chiềng An")
+    cluster = await live_registry.operating_cluster()
+
+    def classified(facility_id: str, priority: int) -> Envelope:
+        return Envelope.wrap(
+            FacilityClassifiedPolluting(
+                facility_id=facility_id,
+                province_code=SON_LA,
+                commune_code=TO_HIEU,
+                severity=PollutionSeverity.SERIOUSLY_POLLUTING,
+                relocation_priority=priority,
+                classified_on="2024-06-01",
+                inspection_id="insp-1",
+                reasons=["COD 310 mg/L > 150 (QCVN 40:2011/BTNMT cột B)"],
+            )
+        )
+
+    first, second = classified(later["id"], 2), classified(urgent["id"], 1)
+    records = [(e.key, e.value(), e.headers()) for e in (first, second, first)]  # a redelivery
+    await produce_raw(kafka_bootstrap, FacilityClassifiedPolluting.topic(), *records)
+
+    async def both_listed() -> bool:
+        return len(await live_registry.ok("GET", "/relocation-candidates")) == 2
+
+    assert await wait_until(both_listed, timeout_s=60)
+    candidates = await live_registry.ok("GET", "/relocation-candidates?province_code=14")
+    assert [c["facility_id"] for c in candidates] == [urgent["id"], later["id"]]
+    assert candidates[0]["facility_name"] == "Cơ sở mạ điện Tô Hiệu"
+    assert candidates[0]["relocated"] is False and "COD" in candidates[0]["reasons"][0]
+
+    await live_registry.ok(
+        "POST",
+        f"/facilities/{urgent['id']}/relocation",
+        {"cluster_id": cluster["id"], "leased_area_ha": "0.5", "date": "2024-09-01"},
+        status=201,
+    )
+    moved = await live_registry.ok("GET", "/relocation-candidates")
+    assert (moved[0]["relocated"], moved[0]["cluster_id"]) == (True, cluster["id"])
+
+    db: Database = live_registry.app.state.db
+    async with db.sessions() as session:
+        inbox = (
+            await session.execute(select(func.count()).select_from(tables.platform.inbox))
+        ).scalar_one()
+    assert inbox == 2  # the redelivered event was recognised, not applied twice
