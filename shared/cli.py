@@ -153,9 +153,61 @@ def load_service_events() -> None:
     importlib.import_module("shared.events.all")
 
 
+ServiceArg = Annotated[str, typer.Argument(help="registry, promotion, environment or reporting")]
+
+
+def _require_service(service: str) -> None:
+    if service not in available_services():
+        typer.echo(
+            f"no service named {service!r}; available: "
+            f"{', '.join(available_services()) or 'none yet'}",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
+@app.command()
+def migrate(service: ServiceArg) -> None:
+    """Apply a service's database migrations ($CCN_DATABASE_URL, default SQLite in var/)."""
+    from shared.migrations import upgrade
+
+    _require_service(service)
+    url = Settings(service=service).resolved_database_url()
+    upgrade(service, url)
+    typer.echo(f"{service}: migrations applied to {url.split('@')[-1]}")
+
+
+@app.command()
+def seed(service: ServiceArg) -> None:
+    """Load a service's sample data (idempotent: a second run changes nothing)."""
+    import asyncio
+
+    from shared.db import Database
+    from shared.migrations import upgrade
+
+    _require_service(service)
+    try:
+        module = importlib.import_module(f"services.{service}.seed")
+    except ModuleNotFoundError:
+        typer.echo(f"{service} has no sample data")
+        return
+    url = Settings(service=service).resolved_database_url()
+    upgrade(service, url)
+
+    async def load() -> int:
+        db = Database(url)
+        try:
+            return int(await module.load(db, progress=typer.echo))
+        finally:
+            await db.dispose()
+
+    commands = asyncio.run(load())
+    typer.echo(f"{service}: sample data loaded ({commands} commands, replays included)")
+
+
 @app.command()
 def serve(
-    service: Annotated[str, typer.Argument(help="registry, promotion, environment or reporting")],
+    service: ServiceArg,
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="default: the service's own port")] = None,
 ) -> None:

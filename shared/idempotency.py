@@ -46,28 +46,47 @@ class IdempotentWriter:
         status_code: int = 200,
         headers: Callable[[BaseModel], dict[str, str]] | None = None,
     ) -> JSONResponse:
+        """Run an HTTP write under the request's `Idempotency-Key`, if it has one."""
         key = request.headers.get(HEADER)
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
             raise InvalidInput(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", field=HEADER)
         body_in = payload.model_dump(mode="json") if payload is not None else None
-        print_ = fingerprint(request.method, request.url.path, body_in)
+        status, body, extra = await self.execute(
+            principal.subject,
+            key,
+            fingerprint(request.method, request.url.path, body_in),
+            action,
+            status_code=status_code,
+            headers=headers,
+        )
+        return JSONResponse(body, status_code=status, headers=extra)
+
+    async def execute(
+        self,
+        subject: str,
+        key: str | None,
+        print_: str,
+        action: Callable[[AsyncSession], Awaitable[BaseModel]],
+        *,
+        status_code: int = 200,
+        headers: Callable[[BaseModel], dict[str, str]] | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Run `action` in a transaction once per (subject, key); later calls get its result."""
         async with self.db.transaction() as session:
             if key is not None:
-                replay = await self._replay(session, principal.subject, key, print_)
+                replay = await self._replay(session, subject, key, print_)
                 if replay is not None:
                     return replay
             result = await action(session)
             body = result.model_dump(mode="json")
             extra = headers(result) if headers else {}
             if key is not None:
-                await self._remember(
-                    session, principal.subject, key, print_, status_code, body, extra
-                )
-        return JSONResponse(body, status_code=status_code, headers=extra)
+                await self._remember(session, subject, key, print_, status_code, body, extra)
+        return status_code, body, extra
 
     async def _replay(
         self, session: AsyncSession, subject: str, key: str, print_: str
-    ) -> JSONResponse | None:
+    ) -> tuple[int, Any, dict[str, str]] | None:
         t = self.table
         row = (
             await session.execute(select(t).where(t.c.subject == subject, t.c.key == key))
@@ -80,7 +99,7 @@ class IdempotentWriter:
                 "use a new key for a new request"
             )
         headers = {**json.loads(row.headers), REPLAYED_HEADER: "true"}
-        return JSONResponse(json.loads(row.body), status_code=row.status_code, headers=headers)
+        return row.status_code, json.loads(row.body), headers
 
     async def _remember(
         self,

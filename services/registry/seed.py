@@ -1,0 +1,245 @@
+"""Sample data from the public record (see the README): Sơn La city's two clusters with their
+117 relocated facilities, and a slice of Hà Nội's clusters. Loading it twice changes nothing:
+every command runs under a fixed idempotency key."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry import handlers as h
+from services.registry import schemas as s
+from services.registry import tables
+from services.registry.domain import with_check_digit
+from shared.auth import Jurisdiction, Principal
+from shared.db import Database
+from shared.events.registry import EnterpriseKind
+from shared.idempotency import IdempotentWriter
+from shared.outbox import Outbox
+
+SEED = Principal(
+    subject="sample-data",
+    agency="so-cong-thuong",
+    roles=frozenset({"admin"}),
+    jurisdiction=Jurisdiction(national=True),
+)
+
+SON_LA = "14"
+# (name, commune, area ha, industrial land ha, infrastructure VND, relocated facilities)
+SON_LA_CLUSTERS = [
+    ("Cụm công nghiệp Phố Mới", "03646", "12.5", "10", 3_200_000_000, 70),
+    ("Cụm công nghiệp Duyên Hải", "03667", "10", "8", 2_500_000_000, 47),
+]
+SON_LA_WAITING = 30  # of the ~400 facilities that must still move out of residential areas
+HA_NOI = "01"
+# (name, commune, status reached, area ha, industrial land ha, tenants)
+HA_NOI_CLUSTERS = [
+    ("Cụm công nghiệp Ngọc Hồi", "00679", "operating", "30", "22", 8),
+    ("Cụm công nghiệp Thạch Thất - Quốc Oai", "09955", "operating", "45", "33", 10),
+    ("Cụm công nghiệp Thường Tín", "10183", "under_construction", "25", "18", 0),
+    ("Cụm công nghiệp Phú Xuyên", "10273", "established", "20", "15", 0),
+    ("Cụm công nghiệp Đông Anh", "00454", "planned", "35", "0", 0),
+]
+SECTORS = [
+    "cơ khí",
+    "chế biến gỗ",
+    "chế biến nông sản",
+    "vật liệu xây dựng",
+    "may mặc",
+    "mộc dân dụng",
+    "in ấn bao bì",
+]
+
+
+Action = Callable[[AsyncSession], Awaitable[BaseModel]]
+
+
+def bind(fn: Callable[..., Awaitable[BaseModel]], *args: Any) -> Action:
+    """`fn(session, *args)` as an action for the loader."""
+
+    async def action(session: AsyncSession) -> BaseModel:
+        return await fn(session, *args)
+
+    return action
+
+
+class Loader:
+    """Runs sample commands through the handlers, each once (idempotency key = its name)."""
+
+    def __init__(self, db: Database) -> None:
+        self.writer = IdempotentWriter(db, tables.platform.idempotency_keys)
+        self.caller = h.Caller(principal=SEED, outbox=Outbox(tables.platform.outbox))
+        self.commands = 0
+
+    async def run(self, key: str, action: Action) -> dict[str, Any]:
+        _, body, _ = await self.writer.execute(SEED.subject, f"sample:{key}", key, action)
+        self.commands += 1
+        result: dict[str, Any] = body
+        return result
+
+
+async def load(db: Database, *, progress: Callable[[str], None] = print) -> int:
+    """Load the sample data; return how many commands it took (replays included)."""
+    loader = Loader(db)
+    rng = random.Random(2010)
+    serials = iter(range(10_000_000, 99_999_999, 7919))
+    for name, commune, area, land, investment, moved in SON_LA_CLUSTERS:
+        cluster = await _cluster(
+            loader,
+            SON_LA,
+            name,
+            commune,
+            area,
+            land,
+            "operating",
+            investment,
+            decided=date(2005, 3, 15),
+            opened=date(2007, 1, 1),
+        )
+        for i in range(moved):
+            label = f"{name} {i + 1}"
+            facility = await _facility(loader, rng, serials, SON_LA, commune, label)
+            move = s.RelocateFacility(
+                cluster_id=cluster["id"], date=date(2008, 6, 1), leased_area_ha=Decimal("0.12")
+            )
+            await loader.run(
+                f"relocate {label}", bind(h.relocate_facility, loader.caller, facility["id"], move)
+            )
+        progress(f"sample data: {name}, {moved} relocated facilities")
+    for i in range(SON_LA_WAITING):
+        await _facility(loader, rng, serials, SON_LA, "03670", f"Chiềng Cơi {i + 1}")
+    progress(f"sample data: {SON_LA_WAITING} Sơn La facilities still in residential areas")
+    for name, commune, status, area, land, tenants in HA_NOI_CLUSTERS:
+        cluster = await _cluster(
+            loader,
+            HA_NOI,
+            name,
+            commune,
+            area,
+            land,
+            status,
+            12_000_000_000,
+            decided=date(2018, 9, 20),
+            opened=date(2019, 7, 1),
+        )
+        for i in range(tenants):
+            label = f"{name} {i + 1}"
+            facility = await _facility(loader, rng, serials, HA_NOI, commune, label, company=True)
+            lease = s.StartTenancy(
+                facility_id=facility["id"],
+                leased_area_ha=Decimal("1.5"),
+                start_date=date(2020, 3, 1),
+            )
+            await loader.run(
+                f"lease {label}", bind(h.start_tenancy, loader.caller, cluster["id"], lease)
+            )
+        progress(f"sample data: {name} ({status}, {tenants} tenants)")
+    return loader.commands
+
+
+async def _cluster(
+    loader: Loader,
+    province: str,
+    name: str,
+    commune: str,
+    area: str,
+    land: str,
+    status: str,
+    investment: int,
+    *,
+    decided: date,
+    opened: date,
+) -> dict[str, Any]:
+    """Plan a cluster and take it as far through its lifecycle as `status`."""
+    c = loader.caller
+    plan = s.PlanCluster(
+        name=name,
+        province_code=province,
+        commune_code=commune,
+        planned_area_ha=Decimal(area),
+        sectors=SECTORS[:3],
+    )
+    cluster = await loader.run(f"plan {name}", bind(h.plan_cluster, c, plan))
+    if status == "planned":
+        return cluster
+    decision = s.EstablishCluster(
+        decision_number=f"{100 + len(name)}/QĐ-UBND",
+        decision_date=decided,
+        investor_name=f"Ban quản lý dự án {name}",
+        area_ha=Decimal(area),
+        industrial_land_area_ha=Decimal(land),
+    )
+    cluster = await loader.run(
+        f"establish {name}",
+        bind(h.establish_cluster, c, cluster["id"], decision, cluster["version"]),
+    )
+    if status == "established":
+        return cluster
+    progress_report = s.RecordConstruction(investment_vnd=investment, report_date=opened)
+    cluster = await loader.run(
+        f"build {name}",
+        bind(h.record_construction, c, cluster["id"], progress_report, cluster["version"]),
+    )
+    if status == "under_construction":
+        return cluster
+    return await loader.run(
+        f"open {name}",
+        bind(
+            h.start_operation,
+            c,
+            cluster["id"],
+            s.StartOperation(start_date=opened),
+            cluster["version"],
+        ),
+    )
+
+
+async def _facility(
+    loader: Loader,
+    rng: random.Random,
+    serials: Iterator[int],
+    province: str,
+    commune: str,
+    label: str,
+    *,
+    company: bool = False,
+) -> dict[str, Any]:
+    code = None
+    while code is None:
+        code = with_check_digit(f"{next(serials):09d}")
+    kind = (
+        EnterpriseKind.COMPANY
+        if company
+        else rng.choice(
+            [EnterpriseKind.HOUSEHOLD, EnterpriseKind.HOUSEHOLD, EnterpriseKind.COOPERATIVE]
+        )
+    )
+    owner = {
+        EnterpriseKind.COMPANY: "Công ty TNHH",
+        EnterpriseKind.HOUSEHOLD: "Hộ kinh doanh",
+        EnterpriseKind.COOPERATIVE: "Hợp tác xã",
+    }[kind]
+    registration = s.RegisterEnterprise(
+        name=f"{owner} {label}", tax_code=code, kind=kind, province_code=province
+    )
+    enterprise = await loader.run(
+        f"enterprise {label}", bind(h.register_enterprise, loader.caller, registration)
+    )
+    sector = rng.choice(SECTORS)
+    facility = s.RegisterFacility(
+        enterprise_id=enterprise["id"],
+        name=f"Cơ sở {sector} {label}",
+        province_code=province,
+        commune_code=commune,
+        address=f"{label}, {commune}",
+        sector=sector,
+        workers=rng.randint(20, 120) if company else rng.randint(4, 30),
+        annual_output_vnd=rng.randint(600, 1_100) * 1_000_000 * (8 if company else 1),
+    )
+    return await loader.run(f"facility {label}", bind(h.register_facility, loader.caller, facility))

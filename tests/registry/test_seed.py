@@ -1,0 +1,46 @@
+"""The sample data: the public figures, loaded idempotently."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from services.registry import seed, tables
+from shared.db import Database
+from tests.registry.factory import Registry
+
+
+async def test_sample_data_matches_the_public_figures_and_loads_once(registry: Registry) -> None:
+    db: Database = registry.app.state.db
+    await seed.load(db, progress=lambda _: None)
+    async with db.sessions() as session:
+        outbox_after_first = (
+            await session.execute(select(func.count()).select_from(tables.platform.outbox))
+        ).scalar_one()
+    await seed.load(db, progress=lambda _: None)
+    async with db.sessions() as session:
+        outbox_after_second = (
+            await session.execute(select(func.count()).select_from(tables.platform.outbox))
+        ).scalar_one()
+    assert outbox_after_second == outbox_after_first  # the second load did nothing
+
+    ministry = registry.auth(agency="bo-cong-thuong", province=None, roles=("viewer",))
+    son_la = (await registry.ok("GET", "/clusters?province_code=14", headers=ministry))["items"]
+    assert sorted(c["name"] for c in son_la) == [
+        "Cụm công nghiệp Duyên Hải",
+        "Cụm công nghiệp Phố Mới",
+    ]
+    assert sum(float(c["area_ha"]) for c in son_la) == 22.5
+    assert sum(c["infrastructure_investment_vnd"] for c in son_la) == 5_700_000_000
+    assert sum(c["tenant_count"] for c in son_la) == 117
+    moved = await registry.ok(
+        "GET", "/facilities?province_code=14&in_residential_area=false&limit=200", headers=ministry
+    )
+    assert len(moved["items"]) == 117
+    assert all(f["relocated_on"] == "2008-06-01" for f in moved["items"])
+    ha_noi = (await registry.ok("GET", "/clusters?province_code=01", headers=ministry))["items"]
+    assert {c["status"] for c in ha_noi} == {
+        "planned",
+        "established",
+        "under_construction",
+        "operating",
+    }
