@@ -214,15 +214,12 @@ def serve(
     """Run one service's HTTP API, outbox relay and consumers."""
     import uvicorn
 
-    if service not in available_services():
-        typer.echo(
-            f"no service named {service!r}; available: "
-            f"{', '.join(available_services()) or 'none yet'}",
-            err=True,
-        )
-        raise typer.Exit(2)
+    from shared.logs import configure_logging
+
+    _require_service(service)
     module = importlib.import_module(f"services.{service}.app")
     settings = Settings(service=service)
+    configure_logging(service, level=settings.log_level, as_json=settings.log_json)
     uvicorn.run(
         module.create_app(settings), host=host, port=port or module.DEFAULT_PORT, log_config=None
     )
@@ -242,13 +239,19 @@ def run() -> None:
             "built yet, so none was started. `make stop` stops the broker."
         )
         return
+    for name in names:
+        seed(name)
     children = [
         subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name]) for name in names
     ]
     for name in names:
         port = importlib.import_module(f"services.{name}.app").DEFAULT_PORT
         typer.echo(f"{name}: API docs at http://127.0.0.1:{port}/docs")
-    typer.echo(f"Kafka on {bootstrap}. Ctrl-C stops the services; `make stop` stops Kafka.")
+    typer.echo(
+        f"Kafka on {bootstrap}. Ctrl-C stops the services; `make stop` stops Kafka.\n"
+        "Try: TOKEN=$(.venv/bin/ccn token --agency so-cong-thuong --roles viewer --province 14)"
+        '; curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8001/api/v1/clusters'
+    )
     try:
         for child in children:
             child.wait()
