@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, SecretStr
@@ -38,6 +39,11 @@ class Settings(BaseSettings):
     run_relay: bool = Field(True, description="publish the outbox from this process")
     run_consumers: bool = Field(True, description="consume other services' events here")
     migrate_on_start: bool = Field(True, description="apply migrations when the service starts")
+
+    cluster_max_area_ha: Decimal = Field(Decimal(75), gt=0, description="Decree 32/2024: 75 ha")
+    cluster_expansion_min_occupancy: Decimal = Field(
+        Decimal("0.60"), ge=0, le=1, description="Decree 32/2024: 60 % leased before expanding"
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -38,7 +38,9 @@ def _writer(request: Request) -> IdempotentWriter:
 
 
 def _caller(request: Request, principal: Principal) -> h.Caller:
-    return h.Caller(principal=principal, outbox=request.app.state.outbox)
+    return h.Caller(
+        principal=principal, outbox=request.app.state.outbox, rules=request.app.state.rules
+    )
 
 
 def _etag(view: BaseModel) -> dict[str, str]:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import handlers, tables
 from services.registry.api import router
+from services.registry.domain import ClusterRules
 from shared.consumer import EventConsumer, HandlerRegistry
 from shared.db import Database
 from shared.events import Envelope, catalog
@@ -84,6 +85,10 @@ def create_app(settings: Settings) -> FastAPI:
         on_startup=hooks,  # type: ignore[arg-type]
     )
     app.state.outbox = outbox
+    app.state.rules = ClusterRules(
+        max_area_ha=settings.cluster_max_area_ha,
+        expansion_min_occupancy=settings.cluster_expansion_min_occupancy,
+    )
     app.state.writer = IdempotentWriter(db, tables.platform.idempotency_keys)
     return app
 

@@ -104,6 +104,30 @@ class Land:
         return occupancy_rate(self.leased_ha, self.industrial_land_ha)
 
 
+@dataclass(frozen=True)
+class ClusterRules:
+    """Numbers of Decree 32/2024/NĐ-CP that a province may see changed: kept as data."""
+
+    max_area_ha: Decimal = Decimal(75)
+    expansion_min_occupancy: Decimal = Decimal("0.60")
+
+    def check_area(self, area_ha: Decimal, *, field: str) -> None:
+        if area_ha > self.max_area_ha:
+            raise InvalidInput(
+                f"a cluster may cover at most {self.max_area_ha} ha; this would "
+                f"make it {area_ha} ha",
+                field=field,
+            )
+
+    def check_expansion(self, land: Land) -> None:
+        if land.occupancy_rate < self.expansion_min_occupancy:
+            raise Conflict(
+                f"a cluster expands only once {self.expansion_min_occupancy:.0%} of its "
+                f"industrial land is leased; it is at {land.occupancy_rate:.2%}",
+                occupancy_rate=str(land.occupancy_rate),
+            )
+
+
 def check_areas(area_ha: Decimal, industrial_land_ha: Decimal, *, field: str) -> None:
     if industrial_land_ha > area_ha:
         raise InvalidInput(

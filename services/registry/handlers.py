@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import repository as repo
 from services.registry import schemas as s
-from services.registry.domain import Land, check_areas, check_transition, check_version, fold
+from services.registry.domain import (
+    ClusterRules,
+    Land,
+    check_areas,
+    check_transition,
+    check_version,
+    fold,
+)
 from shared.auth import Principal
 from shared.context import Actor
 from shared.errors import Conflict, Forbidden, InvalidInput
@@ -30,6 +37,7 @@ class Caller:
 
     principal: Principal
     outbox: Outbox
+    rules: ClusterRules = field(default_factory=ClusterRules)
 
     @property
     def actor(self) -> Actor:
@@ -173,6 +181,7 @@ async def establish_cluster(
     row = await repo.get_cluster(session, cluster_id)
     require_writer(caller.principal, row.province_code, row.commune_code, approver=True)
     row = await _load_for_command(session, cluster_id, "establish", version)
+    caller.rules.check_area(cmd.area_ha, field="area_ha")
     check_areas(cmd.area_ha, cmd.industrial_land_area_ha, field="industrial_land_area_ha")
     await repo.update_cluster(
         session,
@@ -250,8 +259,10 @@ async def expand_cluster(
     row = await repo.get_cluster(session, cluster_id)
     require_writer(caller.principal, row.province_code, row.commune_code, approver=True)
     row = await _load_for_command(session, cluster_id, "expand", version)
+    caller.rules.check_expansion(_land(row))
     area = row.area_ha + cmd.added_area_ha
     industrial = row.industrial_land_area_ha + cmd.added_industrial_land_area_ha
+    caller.rules.check_area(area, field="added_area_ha")
     check_areas(area, industrial, field="added_industrial_land_area_ha")
     await repo.update_cluster(
         session,

@@ -61,26 +61,43 @@ async def test_the_whole_lifecycle_to_operation_and_expansion(registry: Registry
         f"/clusters/{cid}/operation",
         {"start_date": "2011-01-01", "version": built["version"]},
     )
-    expanded = await registry.ok(
+    expansion = {
+        "decision_number": "88/QĐ-UBND",
+        "decision_date": "2015-03-01",
+        "added_area_ha": "5",
+        "added_industrial_land_area_ha": "4.25",
+    }
+    path = f"/clusters/{cid}/expansion"
+    too_empty = await registry.post(
+        path, {**expansion, "version": operating["version"]}, headers=registry.approver
+    )
+    assert "60%" in problem(too_empty, 409, "conflict")["detail"]  # Decree 32: 60 % leased first
+    tenant = await registry.facility()
+    await registry.ok(
         "POST",
-        f"/clusters/{cid}/expansion",
-        {
-            "decision_number": "88/QĐ-UBND",
-            "decision_date": "2015-03-01",
-            "added_area_ha": "5",
-            "added_industrial_land_area_ha": "4.25",
-            "version": operating["version"],
-        },
-        headers=registry.approver,
+        f"/clusters/{cid}/tenancies",
+        {"facility_id": tenant["id"], "leased_area_ha": "6", "start_date": "2012-01-01"},
+        status=201,
+    )
+    version = (await registry.ok("GET", f"/clusters/{cid}"))["version"]
+    past_75 = await registry.post(
+        path, {**expansion, "added_area_ha": "63", "version": version}, headers=registry.approver
+    )
+    assert problem(past_75, 422, "validation-error")["errors"][0]["field"] == "added_area_ha"
+    expanded = await registry.ok(
+        "POST", path, {**expansion, "version": version}, headers=registry.approver
     )
     assert (expanded["area_ha"], expanded["industrial_land_area_ha"]) == ("17.5000", "14.2500")
-    assert expanded["status"] == "operating" and expanded["version"] == 6
+    assert expanded["status"] == "operating" and expanded["occupancy_rate"] == "0.4211"
     assert await outbox_types(registry) == [
         "ClusterPlanned",
         "ClusterEstablished",
         "ClusterConstructionProgressed",
         "ClusterConstructionProgressed",
         "ClusterOperationStarted",
+        "EnterpriseRegistered",
+        "FacilityRegistered",
+        "TenancyStarted",
         "ClusterExpanded",
     ]
 
@@ -257,6 +274,19 @@ async def test_invalid_input_names_the_field(registry: Registry) -> None:
         problem(bigger_land, 422, "validation-error")["errors"][0]["field"]
         == "industrial_land_area_ha"
     )
+    too_big = await registry.post(
+        f"/clusters/{cluster['id']}/establishment",
+        {
+            "decision_number": "1",
+            "decision_date": "2009-05-12",
+            "investor_name": "X",
+            "area_ha": "80",
+            "industrial_land_area_ha": "60",
+            "version": 1,
+        },
+        headers=registry.approver,
+    )
+    assert problem(too_big, 422, "validation-error")["errors"][0]["field"] == "area_ha"
     problem(await registry.get("/clusters/nope"), 404, "not-found")
 
 
