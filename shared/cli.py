@@ -8,7 +8,7 @@ import pkgutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -260,6 +260,70 @@ def run() -> None:
             child.terminate()
         for child in children:
             child.wait(timeout=30)
+
+
+dlq = typer.Typer(
+    help="Dead-lettered and parked events of a service's consumers.", no_args_is_help=True
+)
+app.add_typer(dlq, name="dlq")
+
+
+def _service_consumers(service: str) -> tuple[Any, list[Any]]:
+    from shared.db import Database
+
+    _require_service(service)
+    module = importlib.import_module(f"services.{service}.app")
+    settings = Settings(service=service)
+    db = Database(settings.resolved_database_url())
+    return db, list(getattr(module, "consumers", lambda *_: [])(settings, db))
+
+
+@dlq.command("list")
+def dlq_list(service: ServiceArg) -> None:
+    """Show the messages a service's consumers dead-lettered or parked, oldest first."""
+    import asyncio
+
+    async def show() -> int:
+        db, consumers = _service_consumers(service)
+        count = 0
+        try:
+            for consumer in consumers:
+                for row in await consumer.dead_letters():
+                    count += 1
+                    typer.echo(
+                        f"{row.seq}\t{consumer.name}\t{row.status}\t{row.reason}\t"
+                        f"{row.topic}:{row.partition}@{row.offset}\tkey={row.key}\t"
+                        f"{row.event_type or '-'}\t{row.error.splitlines()[0][:160]}"
+                    )
+        finally:
+            await db.dispose()
+        return count
+
+    count = asyncio.run(show())
+    typer.echo(f"{count} dead-lettered or parked message(s) in {service}")
+
+
+@dlq.command("redrive")
+def dlq_redrive(
+    service: ServiceArg,
+    key: Annotated[str, typer.Option(help="the aggregate id (message key) to re-drive")],
+) -> None:
+    """Re-apply a key's dead-lettered events in order, after fixing their cause."""
+    import asyncio
+
+    async def redrive() -> tuple[int, int]:
+        db, consumers = _service_consumers(service)
+        try:
+            applied = [await c.redrive(key) for c in consumers]
+            left = [r for c in consumers for r in await c.dead_letters() if r.key == key]
+        finally:
+            await db.dispose()
+        return sum(applied), len(left)
+
+    applied, left = asyncio.run(redrive())
+    typer.echo(f"{service}: re-applied {applied} event(s) of key {key}; {left} still dead-lettered")
+    if left:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

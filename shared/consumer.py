@@ -119,7 +119,7 @@ class EventConsumer:
         self.name = name
         self.db = db
         self.inbox: Table = tables.inbox
-        self.dead_letters: Table = tables.dead_letters
+        self.dead_letters_table: Table = tables.dead_letters
         self.catalog = catalog
         self.registry = registry
         self.topics = sorted(topics or registry.topics)
@@ -327,7 +327,7 @@ class EventConsumer:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def _is_parked(self, session: AsyncSession, key: str) -> bool:
-        dl = self.dead_letters
+        dl = self.dead_letters_table
         found = await session.execute(
             select(dl.c.seq)
             .where(dl.c.consumer == self.name, dl.c.key == key, dl.c.status.in_(("dead", "parked")))
@@ -358,7 +358,7 @@ class EventConsumer:
         dialect = postgresql if self.db.is_postgres else sqlite
         async with self.db.transaction() as session:
             await session.execute(
-                dialect.insert(self.dead_letters)
+                dialect.insert(self.dead_letters_table)
                 .values(
                     consumer=self.name,
                     topic=message.topic,
@@ -390,12 +390,21 @@ class EventConsumer:
 
     # -- operators -------------------------------------------------------------------------
 
+    async def dead_letters(self, *, include_resolved: bool = False) -> list[Any]:
+        """This consumer's dead-lettered and parked messages, oldest first."""
+        dl = self.dead_letters_table
+        query = select(dl).where(dl.c.consumer == self.name).order_by(dl.c.seq)
+        if not include_resolved:
+            query = query.where(dl.c.status.in_(("dead", "parked")))
+        async with self.db.sessions() as session:
+            return list((await session.execute(query)).all())
+
     async def redrive(self, key: str) -> int:
         """Re-apply a key's dead-lettered events in order; stop at the first that fails again.
 
         Returns how many were applied. Those left stay dead-lettered and keep the key parked.
         """
-        dl = self.dead_letters
+        dl = self.dead_letters_table
         async with self.db.sessions() as session:
             rows = (
                 await session.execute(

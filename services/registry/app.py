@@ -40,6 +40,20 @@ async def on_classified(
     await handlers.on_facility_classified_polluting(session, event, envelope.id)
 
 
+def consumers(settings: Settings, db: Database) -> list[EventConsumer]:
+    """The registry's consumers of other services' events (also used by `ccn dlq`)."""
+    return [
+        EventConsumer(
+            name=f"{SERVICE}.relocation-candidates",
+            db=db,
+            tables=tables.platform,
+            catalog=catalog,
+            registry=projections,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+        )
+    ]
+
+
 def create_app(settings: Settings) -> FastAPI:
     db = Database(settings.resolved_database_url())
     outbox = Outbox(tables.platform.outbox)
@@ -63,18 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
             )
         )
     if settings.run_consumers:
-        hooks.append(
-            consumer_hook(
-                EventConsumer(
-                    name=f"{SERVICE}.relocation-candidates",
-                    db=db,
-                    tables=tables.platform,
-                    catalog=catalog,
-                    registry=projections,
-                    bootstrap_servers=bootstrap,
-                )
-            )
-        )
+        hooks.extend(consumer_hook(c) for c in consumers(settings, db))
     app = create_service_app(
         settings,
         title="ccn-platform registry",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
 import pytest
 from jsonschema import Draft202012Validator
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from services.registry import tables
+from shared.cli import app
 from shared.db import Database
 from shared.events import Envelope
 from shared.events.environment import FacilityClassifiedPolluting, PollutionSeverity
@@ -156,3 +159,60 @@ async def test_relocation_candidates_come_from_environment_events_once_each(
             await session.execute(select(func.count()).select_from(tables.platform.inbox))
         ).scalar_one()
     assert inbox == 2  # the redelivered event was recognised, not applied twice
+
+
+async def test_operators_see_dead_letters_and_parked_events_with_ccn_dlq(
+    live_registry: Registry,
+    kafka_bootstrap: str,
+    registry_db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    facility = await live_registry.facility()
+    good = Envelope.wrap(
+        FacilityClassifiedPolluting(
+            facility_id=facility["id"],
+            province_code=SON_LA,
+            commune_code=TO_HIEU,
+            severity=PollutionSeverity.POLLUTING,
+            relocation_priority=3,
+            classified_on="2024-06-01",
+        )
+    )
+    broken = json.loads(good.value())
+    broken["relocation_priority"] = 0  # the contract says 1 or more
+    bad = Envelope.wrap(
+        FacilityClassifiedPolluting.model_validate({**broken, "relocation_priority": 1})
+    )
+    await produce_raw(
+        kafka_bootstrap,
+        FacilityClassifiedPolluting.topic(),
+        (bad.key, json.dumps(broken).encode(), bad.headers()),
+        (good.key, good.value(), good.headers()),
+    )
+
+    db: Database = live_registry.app.state.db
+
+    async def two_dead_letters() -> bool:
+        async with db.sessions() as session:
+            count = (
+                await session.execute(
+                    select(func.count()).select_from(tables.platform.dead_letters)
+                )
+            ).scalar_one()
+        return count == 2
+
+    assert await wait_until(two_dead_letters, timeout_s=60)
+    assert await live_registry.ok("GET", "/relocation-candidates") == []  # parked, not applied
+
+    monkeypatch.setenv("CCN_DATABASE_URL", registry_db_url)
+    monkeypatch.setenv("CCN_KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
+    listed = await asyncio.to_thread(CliRunner().invoke, app, ["dlq", "list", "registry"])
+    assert listed.exit_code == 0, listed.output
+    lines = [line.split("\t") for line in listed.output.splitlines() if "\t" in line]
+    assert [(cols[2], cols[3]) for cols in lines] == [("dead", "invalid"), ("parked", "parked")]
+    assert all(f"key={facility['id']}" in cols for cols in lines)
+    redriven = await asyncio.to_thread(
+        CliRunner().invoke, app, ["dlq", "redrive", "registry", "--key", facility["id"]]
+    )
+    assert redriven.exit_code == 1  # the first is still invalid: nothing may jump ahead of it
+    assert "re-applied 0 event(s)" in redriven.output and "2 still dead-lettered" in redriven.output
