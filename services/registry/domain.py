@@ -10,6 +10,7 @@ from unidecode import unidecode
 
 from shared.errors import Conflict, InvalidInput
 from shared.events.registry import ClusterStatus
+from shared.repository import StaleVersion
 
 AREA_QUANTUM = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0001")
@@ -37,11 +38,6 @@ class IllegalTransition(Conflict):
 class OverLease(Conflict):
     problem_type = "over-lease"
     title = "Not enough industrial land left to lease"
-
-
-class StaleVersion(Conflict):
-    problem_type = "stale-version"
-    title = "The record changed since you read it"
 
 
 def check_transition(command: str, status: ClusterStatus) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import tables as t
-from services.registry.domain import StaleVersion
 from shared.errors import InvalidInput, NotFound
+from shared.repository import get_row, update_versioned
 
 Row = Any
 
@@ -81,24 +81,11 @@ async def insert_cluster(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def get_cluster(session: AsyncSession, cluster_id: str, *, for_update: bool = False) -> Row:
-    query = select(t.clusters).where(t.clusters.c.id == cluster_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    if row is None:
-        raise NotFound(f"no cluster {cluster_id}")
-    return row
+    return await get_row(session, t.clusters, cluster_id, what="cluster", for_update=for_update)
 
 
 async def update_cluster(session: AsyncSession, row: Row, **values: Any) -> None:
-    """Write new values if nobody changed the row since it was read (version check in SQL)."""
-    result = await session.execute(
-        update(t.clusters)
-        .where(t.clusters.c.id == row.id, t.clusters.c.version == row.version)
-        .values(**values, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleVersion(f"cluster {row.id} was changed by someone else; reload and retry")
+    await update_versioned(session, t.clusters, row, what="cluster", **values)
 
 
 async def list_clusters(
@@ -153,12 +140,7 @@ async def insert_enterprise(session: AsyncSession, values: dict[str, Any]) -> No
 
 
 async def get_enterprise(session: AsyncSession, enterprise_id: str) -> Row:
-    row = (
-        await session.execute(select(t.enterprises).where(t.enterprises.c.id == enterprise_id))
-    ).first()
-    if row is None:
-        raise NotFound(f"no enterprise {enterprise_id}")
-    return row
+    return await get_row(session, t.enterprises, enterprise_id, what="enterprise")
 
 
 async def enterprise_by_tax_code(session: AsyncSession, tax_code: str) -> Row | None:
@@ -197,23 +179,11 @@ async def insert_facility(session: AsyncSession, values: dict[str, Any]) -> None
 
 
 async def get_facility(session: AsyncSession, facility_id: str, *, for_update: bool = False) -> Row:
-    query = select(t.facilities).where(t.facilities.c.id == facility_id)
-    if for_update:
-        query = query.with_for_update()
-    row = (await session.execute(query)).first()
-    if row is None:
-        raise NotFound(f"no facility {facility_id}")
-    return row
+    return await get_row(session, t.facilities, facility_id, what="facility", for_update=for_update)
 
 
 async def update_facility(session: AsyncSession, row: Row, **values: Any) -> None:
-    result = await session.execute(
-        update(t.facilities)
-        .where(t.facilities.c.id == row.id, t.facilities.c.version == row.version)
-        .values(**values, version=row.version + 1, updated_at=now())
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleVersion(f"facility {row.id} was changed by someone else; reload and retry")
+    await update_versioned(session, t.facilities, row, what="facility", **values)
 
 
 async def list_facilities(
