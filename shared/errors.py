@@ -42,6 +42,13 @@ class Conflict(PlatformError):
     title = "Conflict with the current state"
 
 
+class StaleVersion(Conflict):
+    """An update based on a version that is no longer the current one."""
+
+    problem_type = "stale-version"
+    title = "The record changed since you read it"
+
+
 class InvalidInput(PlatformError):
     """Input that passed the schema but breaks a rule; name the field when there is one."""
 

@@ -8,12 +8,7 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import Conflict, NotFound
-
-
-class StaleVersion(Conflict):
-    problem_type = "stale-version"
-    title = "The record changed since you read it"
+from shared.errors import NotFound, StaleVersion
 
 
 async def get_row(

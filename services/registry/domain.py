@@ -8,9 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from unidecode import unidecode
 
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, StaleVersion
 from shared.events.registry import ClusterStatus
-from shared.repository import StaleVersion
 
 AREA_QUANTUM = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0001")
