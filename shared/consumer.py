@@ -161,6 +161,11 @@ class EventConsumer:
             except (KafkaError, OSError) as exc:
                 log.warning("consumer %s: Kafka unavailable, retrying: %s", self.name, exc)
                 await self._sleep(self.retry.max_backoff_s)
+            except Exception:
+                # Never let one failure end consumption: restart from the last committed
+                # offset; the inbox makes whatever is redelivered harmless.
+                log.exception("consumer %s failed; restarting it", self.name)
+                await self._sleep(self.retry.max_backoff_s)
             finally:
                 await self._stop_clients()
 

@@ -316,3 +316,37 @@ async def test_transient_failures_are_retried_until_they_pass(
     assert await projection.state() == {"a": [1, 2]}
     assert projection.transient_failures["flaky"] == 0
     assert await projection.dead_letters() == []
+
+
+async def test_a_consumer_survives_a_failure_outside_its_handlers(
+    postgres_url: str, kafka_bootstrap: str
+) -> None:
+    """The dead-letter table is briefly unusable: the consumer restarts, loses nothing."""
+    from sqlalchemy import text
+
+    projection = await make_projection(postgres_url, kafka_bootstrap, make_contract())
+    c = projection.contract
+    try:
+        async with projection.db.transaction() as session:
+            await session.execute(text("ALTER TABLE dead_letters RENAME TO dead_letters_away"))
+        poison = (
+            b"p",
+            b"{broken",
+            [("ce_id", b"1"), ("ce_type", b"t"), ("ce_source", b"s"), ("ce_specversion", b"1.0")],
+        )
+        good = record(Envelope.wrap(c.happened(thing_id="a", seq=1)))
+        await produce_raw(kafka_bootstrap, c.topic, poison, good)
+        consumer = projection.consumer(kafka_bootstrap, f"survivor-{uuid.uuid4().hex[:6]}")
+        consumer.start()
+        try:
+            await wait_until(_never, timeout_s=3.0)  # it fails on the poison and restarts
+            assert consumer._task is not None and not consumer._task.done()
+            async with projection.db.transaction() as session:
+                await session.execute(text("ALTER TABLE dead_letters_away RENAME TO dead_letters"))
+            assert await wait_until(lambda: _inbox_at_least(projection, 1), timeout_s=60)
+        finally:
+            await consumer.stop()
+        assert await projection.state() == {"a": [1]}
+        assert [r.reason for r in await projection.dead_letters()] == ["undecodable"]
+    finally:
+        await projection.db.dispose()
