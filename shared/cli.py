@@ -124,7 +124,6 @@ def schemas(
     from shared.events import catalog
     from shared.events.schema_store import DEFAULT_SCHEMA_DIR, SchemaStore
 
-    load_service_events()
     store = SchemaStore(directory or DEFAULT_SCHEMA_DIR)
     report = store.check(catalog) if check else store.write(catalog)
     if not report.compatible or (check and not report.up_to_date):
@@ -146,11 +145,6 @@ def available_services() -> list[str]:
         for m in pkgutil.iter_modules(services.__path__)
         if (REPO_ROOT / "services" / m.name / "app.py").exists()
     )
-
-
-def load_service_events() -> None:
-    """Import every producing service's event module so the catalog is complete."""
-    importlib.import_module("shared.events.all")
 
 
 ServiceArg = Annotated[str, typer.Argument(help="registry, promotion, environment or reporting")]

@@ -145,6 +145,10 @@ async def get_cluster(cluster_id: str, request: Request, principal: CurrentPrinc
 
 
 def _lifecycle(path: str, body_type: type[s.Versioned], handler: Any, summary: str) -> None:
+    """Route `POST /clusters/{id}/<path>`: the five lifecycle commands differ only in their
+    body and handler, so one function serves them (FastAPI reads `body_type` from the
+    annotation set below, and documents each route with its own schema)."""
+
     async def command(
         cluster_id: str,
         body: Any,

@@ -212,9 +212,6 @@ def test_a_published_type_removed_from_the_catalog_is_breaking(tmp_path: Path) -
 
 def test_committed_snapshots_match_the_catalog(tmp_path: Path) -> None:
     """The repository's schemas/ is what `ccn schemas` would write: nothing changed silently."""
-    from shared.cli import load_service_events
-
-    load_service_events()
     report = SchemaStore(DEFAULT_SCHEMA_DIR).check(catalog)
     assert report.up_to_date, report.describe()
 
