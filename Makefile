@@ -51,6 +51,7 @@ schemas: venv
 
 bench: venv kafka-jars
 	$(BIN)/python bench/outbox_relay.py
+	$(BIN)/python bench/registry_write.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
