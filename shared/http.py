@@ -229,6 +229,15 @@ def create_service_app(
                 stack.push_async_callback(db.dispose)
             yield
 
+    if (
+        settings.environment == "production"
+        and settings.uses_dev_secret
+        and not settings.jwt_jwks_url
+    ):
+        raise RuntimeError(
+            "refusing to start in production with the development JWT secret: set "
+            "CCN_JWT_JWKS_URL (your identity provider) or a CCN_JWT_SECRET of your own"
+        )
     app = FastAPI(
         title=title,
         description=description,

@@ -304,3 +304,22 @@ def test_logs_are_json_lines_carrying_the_correlation_id() -> None:
     assert doc["message"] == "lease L-1 refused" and doc["level"] == "WARNING"
     assert doc["service"] == "registry" and doc["correlation_id"] == "corr-42"
     assert doc["cluster_id"] == "c-9"
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(RuntimeError, match="development JWT secret"):
+        create_service_app(Settings(service="things", environment="production"), title="t")
+    create_service_app(
+        Settings(
+            service="things",
+            environment="production",
+            jwt_secret="an-agency-secret-0123456789abcdef",
+        ),
+        title="t",
+    )
+    create_service_app(
+        Settings(
+            service="things", environment="production", jwt_jwks_url="https://idp.example/jwks"
+        ),
+        title="t",
+    )
