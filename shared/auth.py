@@ -1,4 +1,4 @@
-"""Who is calling: JWT verification, the principal, and FastAPI dependencies that guard routes."""
+"""Who is calling: JWT verification and the FastAPI dependencies that guard routes."""
 
 from __future__ import annotations
 
@@ -9,104 +9,24 @@ from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import ValidationError
 
-from shared import geo
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Unauthorized
+from shared.openapi import answers
+from shared.principal import Jurisdiction, Permit, Place, Principal, Role
 from shared.settings import Settings
 
-AGENCIES = ("so-cong-thuong", "so-tnmt", "so-khdt", "ubnd", "bo-cong-thuong", "data-team")
-ROLES = ("viewer", "officer", "approver", "admin")
-NATIONAL_AGENCIES = ("bo-cong-thuong",)
-
-
-class Jurisdiction(BaseModel):
-    """Where a principal may act: the whole country, one province, or some of its communes."""
-
-    model_config = ConfigDict(frozen=True)
-
-    national: bool = False
-    province: str | None = None
-    communes: tuple[str, ...] = ()
-
-    @field_validator("province")
-    @classmethod
-    def _province_exists(cls, code: str | None) -> str | None:
-        return geo.check_province_code(code) if code is not None else None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Jurisdiction:
-        if self.national and (self.province or self.communes):
-            raise ValueError("a national jurisdiction names no province or commune")
-        if not self.national and self.province is None:
-            raise ValueError("jurisdiction needs a province, or national=true")
-        for commune in self.communes:
-            geo.check_commune_code(commune, province_code=self.province)
-        return self
-
-    def covers(self, province_code: str | None, commune_code: str | None = None) -> bool:
-        """True if a record filed under this province (and commune) is inside the jurisdiction."""
-        if self.national:
-            return True
-        if province_code != self.province:
-            return False
-        if not self.communes:
-            return True
-        return commune_code is not None and commune_code in self.communes
-
-    def describe(self) -> str:
-        if self.national:
-            return "national"
-        if self.communes:
-            return f"province {self.province}, communes {', '.join(self.communes)}"
-        return f"province {self.province}"
-
-
-class Principal(BaseModel):
-    """The verified caller."""
-
-    model_config = ConfigDict(frozen=True)
-
-    subject: str = Field(min_length=1)
-    agency: str
-    roles: frozenset[str]
-    jurisdiction: Jurisdiction
-
-    @field_validator("agency")
-    @classmethod
-    def _known_agency(cls, agency: str) -> str:
-        if agency not in AGENCIES:
-            raise ValueError(f"unknown agency {agency!r}; expected one of {', '.join(AGENCIES)}")
-        return agency
-
-    @field_validator("roles")
-    @classmethod
-    def _known_roles(cls, roles: frozenset[str]) -> frozenset[str]:
-        unknown = sorted(roles - set(ROLES))
-        if unknown:
-            raise ValueError(f"unknown roles {unknown}; expected some of {', '.join(ROLES)}")
-        return roles
-
-    def has_role(self, *roles: str) -> bool:
-        return "admin" in self.roles or bool(self.roles & set(roles))
-
-    def require_role(self, *roles: str) -> None:
-        if not self.has_role(*roles):
-            raise Forbidden(
-                f"this needs the role {' or '.join(roles)}; you have "
-                f"{', '.join(sorted(self.roles)) or 'none'}"
-            )
-
-    def require_agency(self, *agencies: str) -> None:
-        if self.agency not in agencies:
-            raise Forbidden(f"only {', '.join(agencies)} may do this; you act for {self.agency}")
-
-    def require_access(self, province_code: str | None, commune_code: str | None = None) -> None:
-        if not self.jurisdiction.covers(province_code, commune_code):
-            where = province_code if commune_code is None else f"{province_code}/{commune_code}"
-            raise Forbidden(
-                f"{where} is outside your jurisdiction ({self.jurisdiction.describe()})"
-            )
+__all__ = [
+    "CurrentPrincipal",
+    "Jurisdiction",
+    "Principal",
+    "TokenVerifier",
+    "current_principal",
+    "mint_token",
+    "principal_from_claims",
+    "require_jurisdiction",
+    "require_roles",
+]
 
 
 class TokenVerifier:
@@ -156,7 +76,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
                 communes=tuple(raw.get("communes") or ()),
             ),
         )
-    except (ValidationError, AttributeError) as exc:
+    except (ValidationError, AttributeError, TypeError) as exc:
         raise Unauthorized(f"the token's claims are not usable: {_first_error(exc)}") from None
 
 
@@ -204,6 +124,7 @@ def mint_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+@answers(401, 403)
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the verified caller, or 401."""
     header = request.headers.get("authorization", "")
@@ -221,19 +142,10 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 def require_roles(*roles: str) -> Callable[..., Any]:
     """Dependency: the caller, who must hold one of `roles` (admin holds all)."""
+    wanted = frozenset(Role(r) for r in roles)
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
-        principal.require_role(*roles)
-        return principal
-
-    return dependency
-
-
-def require_agency(*agencies: str) -> Callable[..., Any]:
-    """Dependency: the caller, who must act for one of `agencies`."""
-
-    async def dependency(principal: CurrentPrincipal) -> Principal:
-        principal.require_agency(*agencies)
+        principal.require_role(wanted)
         return principal
 
     return dependency
@@ -250,7 +162,7 @@ def require_jurisdiction(
         province = params.get(province_param)
         if province is None and not principal.jurisdiction.national:
             province = principal.jurisdiction.province
-        principal.require_access(province, params.get(commune_param))
+        Permit(Place(str(province), params.get(commune_param))).check(principal)
         return principal
 
     return dependency

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.service import ServiceSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
@@ -86,7 +87,8 @@ def token(
     ],
     roles: Annotated[str, typer.Option(help="comma-separated: viewer,officer,approver,admin")],
     province: Annotated[
-        str | None, typer.Option(help="province code, e.g. 14; omit for national")
+        str | None,
+        typer.Option(help="province code, e.g. 14; omitted only for bo-cong-thuong (national)"),
     ] = None,
     communes: Annotated[str, typer.Option(help="comma-separated commune codes")] = "",
     subject: Annotated[str, typer.Option(help="the user's id (sub)")] = "local-user",
@@ -137,27 +139,17 @@ def schemas(
     )
 
 
-def available_services() -> list[str]:
-    import services
-
-    return sorted(
-        m.name
-        for m in pkgutil.iter_modules(services.__path__)
-        if (REPO_ROOT / "services" / m.name / "app.py").exists()
-    )
+ServiceArg = Annotated[str, typer.Argument(help="a service: registry, ...")]
 
 
-ServiceArg = Annotated[str, typer.Argument(help="registry, promotion, environment or reporting")]
+def _service(name: str) -> ServiceSpec[Any]:
+    from shared.service import load_service
 
-
-def _require_service(service: str) -> None:
-    if service not in available_services():
-        typer.echo(
-            f"no service named {service!r}; available: "
-            f"{', '.join(available_services()) or 'none yet'}",
-            err=True,
-        )
-        raise typer.Exit(2)
+    try:
+        return load_service(name)
+    except LookupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -165,10 +157,25 @@ def migrate(service: ServiceArg) -> None:
     """Apply a service's database migrations ($CCN_DATABASE_URL, default SQLite in var/)."""
     from shared.migrations import upgrade
 
-    _require_service(service)
-    url = Settings(service=service).resolved_database_url()
-    upgrade(service, url)
+    spec = _service(service)
+    url = spec.settings().resolved_database_url()
+    upgrade(spec, url)
     typer.echo(f"{service}: migrations applied to {url.split('@')[-1]}")
+
+
+@app.command()
+def revision(
+    service: ServiceArg,
+    message: Annotated[str, typer.Option("-m", "--message", help="what the migration does")],
+) -> None:
+    """Write a service's next migration from its tables (review it before you commit it)."""
+    from shared.migrations import revision as new_revision
+    from shared.migrations import upgrade
+
+    spec = _service(service)
+    url = spec.settings().resolved_database_url()
+    upgrade(spec, url)
+    new_revision(spec, url, message)
 
 
 @app.command()
@@ -176,27 +183,12 @@ def seed(service: ServiceArg) -> None:
     """Load a service's sample data (idempotent: a second run changes nothing)."""
     import asyncio
 
-    from shared.db import Database
-    from shared.migrations import upgrade
-
-    _require_service(service)
-    try:
-        module = importlib.import_module(f"services.{service}.seed")
-    except ModuleNotFoundError:
+    spec = _service(service)
+    commands = asyncio.run(spec.load_sample_data(spec.settings(), progress=typer.echo))
+    if commands is None:
         typer.echo(f"{service} has no sample data")
-        return
-    url = Settings(service=service).resolved_database_url()
-    upgrade(service, url)
-
-    async def load() -> int:
-        db = Database(url)
-        try:
-            return int(await module.load(db, progress=typer.echo))
-        finally:
-            await db.dispose()
-
-    commands = asyncio.run(load())
-    typer.echo(f"{service}: sample data loaded ({commands} commands, replays included)")
+    else:
+        typer.echo(f"{service}: sample data loaded ({commands} commands, replays included)")
 
 
 @app.command()
@@ -210,37 +202,29 @@ def serve(
 
     from shared.logs import configure_logging
 
-    _require_service(service)
-    module = importlib.import_module(f"services.{service}.app")
-    settings = Settings(service=service)
+    spec = _service(service)
+    settings = spec.settings()
     configure_logging(service, level=settings.log_level, as_json=settings.log_json)
-    uvicorn.run(
-        module.create_app(settings), host=host, port=port or module.DEFAULT_PORT, log_config=None
-    )
+    uvicorn.run(spec.create_app(settings), host=host, port=port or spec.port, log_config=None)
 
 
 @app.command()
 def run() -> None:
     """Start Kafka and every service on SQLite (with sample data); Ctrl-C stops the services."""
+    from services import SERVICES
+
     var = _var_dir()
     if _run_script(KAFKA_SCRIPT, "start", var) != 0:
         raise typer.Exit(1)
     bootstrap = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
-    names = available_services()
-    if not names:
-        typer.echo(
-            f"Kafka is running on {bootstrap} (data in {var / 'kafka'}). No service is "
-            "built yet, so none was started. `make stop` stops the broker."
-        )
-        return
-    for name in names:
-        seed(name)
+    specs = [_service(name) for name in SERVICES]
+    for spec in specs:
+        seed(spec.name)
     children = [
-        subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", name]) for name in names
+        subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", spec.name]) for spec in specs
     ]
-    for name in names:
-        port = importlib.import_module(f"services.{name}.app").DEFAULT_PORT
-        typer.echo(f"{name}: API docs at http://127.0.0.1:{port}/docs")
+    for spec in specs:
+        typer.echo(f"{spec.name}: API docs at http://127.0.0.1:{spec.port}/docs")
     typer.echo(
         f"Kafka on {bootstrap}. Ctrl-C stops the services; `make stop` stops Kafka.\n"
         "Try: TOKEN=$(.venv/bin/ccn token --agency so-cong-thuong --roles viewer --province 14)"
@@ -265,11 +249,10 @@ app.add_typer(dlq, name="dlq")
 def _service_consumers(service: str) -> tuple[Any, list[Any]]:
     from shared.db import Database
 
-    _require_service(service)
-    module = importlib.import_module(f"services.{service}.app")
-    settings = Settings(service=service)
+    spec = _service(service)
+    settings = spec.settings()
     db = Database(settings.resolved_database_url())
-    return db, list(getattr(module, "consumers", lambda *_: [])(settings, db))
+    return db, spec.consumers(settings, db)
 
 
 @dlq.command("list")
@@ -309,7 +292,7 @@ def dlq_redrive(
         db, consumers = _service_consumers(service)
         try:
             applied = [await c.redrive(key) for c in consumers]
-            left = [r for c in consumers for r in await c.dead_letters() if r.key == key]
+            left = [r for c in consumers for r in await c.dead.of_key(key)]
         finally:
             await db.dispose()
         return sum(applied), len(left)

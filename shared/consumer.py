@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -23,17 +22,17 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
-from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import context, metrics
-from shared.db import Database
+from shared.db import Database, insert_ignoring_duplicates, is_transient
+from shared.dead_letters import PARKED, DeadLetter, DeadLetters, envelope_of, message_key
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent
 from shared.kafka import dlq_topic, new_consumer, new_producer
+from shared.settings import Settings
 from shared.tables import PlatformTables
 
 log = logging.getLogger(__name__)
@@ -53,22 +52,19 @@ class RetryLater(Exception):
     """A message still failed transiently after every attempt: fetch it again later."""
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Errors worth retrying: lost connections and timeouts, not bugs or bad data."""
-    if isinstance(exc, TransientError | ConnectionError | TimeoutError | InterfaceError):
-        return True
-    if isinstance(exc, OperationalError | DBAPIError):
-        return bool(getattr(exc, "connection_invalidated", False)) or isinstance(
-            exc, OperationalError
-        )
-    return isinstance(exc, OSError)
-
-
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
     initial_backoff_s: float = 0.2
     max_backoff_s: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            max_attempts=settings.consumer_max_attempts,
+            initial_backoff_s=settings.consumer_backoff_initial_s,
+            max_backoff_s=settings.consumer_backoff_max_s,
+        )
 
     def delay(self, attempt: int) -> float:
         return min(self.initial_backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
@@ -119,11 +115,12 @@ class EventConsumer:
         self.name = name
         self.db = db
         self.inbox: Table = tables.inbox
-        self.dead_letters_table: Table = tables.dead_letters
+        self.dead = DeadLetters(db, tables.dead_letters, name)
         self.catalog = catalog
         self.registry = registry
         self.topics = sorted(topics or registry.topics)
         self.retry = retry or RetryPolicy()
+        self.max_poll_records = max_poll_records
         self._consumer_factory = consumer_factory or (
             lambda: new_consumer(
                 bootstrap_servers,
@@ -260,7 +257,7 @@ class EventConsumer:
             await self._dead_letter(
                 message,
                 envelope,
-                "parked",
+                PARKED,
                 "an earlier event of this key is dead-lettered; parked behind it",
             )
         elif outcome.duplicate:
@@ -276,9 +273,9 @@ class EventConsumer:
     ) -> _Outcome:
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                return await self._apply(envelope, event, handler, key=_key(message))
+                return await self._apply(envelope, event, handler, key=message_key(message))
             except Exception as exc:
-                if not is_transient(exc):
+                if not (isinstance(exc, TransientError) or is_transient(exc)):
                     log.error(
                         "consumer %s: %s %s failed permanently: %r",
                         self.name,
@@ -305,7 +302,7 @@ class EventConsumer:
         check_parking: bool = True,
     ) -> _Outcome:
         async with self.db.transaction() as session:
-            if check_parking and key is not None and await self._is_parked(session, key):
+            if check_parking and key is not None and await self.dead.blocks(session, key):
                 return _Outcome(skipped=True)
             if not await self._record_in_inbox(session, envelope):
                 return _Outcome(duplicate=True)
@@ -319,26 +316,14 @@ class EventConsumer:
         return _Outcome(applied=True)
 
     async def _record_in_inbox(self, session: AsyncSession, envelope: Envelope) -> bool:
-        values = {
-            "consumer": self.name,
-            "event_id": envelope.id,
-            "event_type": envelope.type,
-            "processed_at": datetime.now(UTC),
-        }
-        dialect = postgresql if self.db.is_postgres else sqlite
-        result = await session.execute(
-            dialect.insert(self.inbox).values(**values).on_conflict_do_nothing()
+        return await insert_ignoring_duplicates(
+            session,
+            self.inbox,
+            consumer=self.name,
+            event_id=envelope.id,
+            event_type=envelope.type,
+            processed_at=datetime.now(UTC),
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def _is_parked(self, session: AsyncSession, key: str) -> bool:
-        dl = self.dead_letters_table
-        found = await session.execute(
-            select(dl.c.seq)
-            .where(dl.c.consumer == self.name, dl.c.key == key, dl.c.status.in_(("dead", "parked")))
-            .limit(1)
-        )
-        return found.first() is not None
 
     async def _dead_letter(
         self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str
@@ -360,29 +345,7 @@ class EventConsumer:
             dlq_topic(message.topic), value=message.value, key=message.key, headers=headers
         )
         metrics.DLQ_MESSAGES.labels(self.name, message.topic, reason).inc()
-        dialect = postgresql if self.db.is_postgres else sqlite
-        async with self.db.transaction() as session:
-            await session.execute(
-                dialect.insert(self.dead_letters_table)
-                .values(
-                    consumer=self.name,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    key=_key(message),
-                    event_id=envelope.id if envelope else None,
-                    event_type=envelope.type if envelope else None,
-                    status="parked" if reason == "parked" else "dead",
-                    reason=reason,
-                    error=error,
-                    headers=json.dumps(
-                        {k: v.decode(errors="replace") for k, v in message.headers or ()}
-                    ),
-                    value=message.value.decode(errors="replace") if message.value else None,
-                    created_at=now,
-                )
-                .on_conflict_do_nothing()
-            )
+        await self.dead.record(message, envelope, reason=reason, error=error, at=now)
         log.warning(
             "consumer %s: %s:%s@%s dead-lettered (%s): %s",
             self.name,
@@ -395,62 +358,28 @@ class EventConsumer:
 
     # -- operators -------------------------------------------------------------------------
 
-    async def dead_letters(self, *, include_resolved: bool = False) -> list[Any]:
+    async def dead_letters(self, *, include_resolved: bool = False) -> list[DeadLetter]:
         """This consumer's dead-lettered and parked messages, oldest first."""
-        dl = self.dead_letters_table
-        query = select(dl).where(dl.c.consumer == self.name).order_by(dl.c.seq)
-        if not include_resolved:
-            query = query.where(dl.c.status.in_(("dead", "parked")))
-        async with self.db.sessions() as session:
-            return list((await session.execute(query)).all())
+        return await self.dead.listed(include_resolved=include_resolved)
 
     async def redrive(self, key: str) -> int:
         """Re-apply a key's dead-lettered events in order; stop at the first that fails again.
 
         Returns how many were applied. Those left stay dead-lettered and keep the key parked.
         """
-        dl = self.dead_letters_table
-        async with self.db.sessions() as session:
-            rows = (
-                await session.execute(
-                    select(dl)
-                    .where(
-                        dl.c.consumer == self.name,
-                        dl.c.key == key,
-                        dl.c.status.in_(("dead", "parked")),
-                    )
-                    .order_by(dl.c.seq)
-                )
-            ).all()
         applied = 0
-        for row in rows:
-            headers = [(k, v.encode()) for k, v in json.loads(row.headers).items()]
-            value = row.value.encode() if row.value is not None else None
+        for row in await self.dead.of_key(key):
             try:
-                envelope = Envelope.decode(headers, value)
+                envelope = envelope_of(row)
                 handler = self.registry.handlers[envelope.type]
                 event = self.catalog.decode(envelope)
                 await self._apply(envelope, event, handler, key=key, check_parking=False)
             except Exception as exc:
-                async with self.db.transaction() as session:
-                    await session.execute(
-                        update(dl)
-                        .where(dl.c.seq == row.seq)
-                        .values(status="dead", error=_describe(exc))
-                    )
+                await self.dead.mark(row, status="dead", error=_describe(exc))
                 return applied
-            async with self.db.transaction() as session:
-                await session.execute(
-                    update(dl)
-                    .where(dl.c.seq == row.seq)
-                    .values(status="redriven", resolved_at=datetime.now(UTC))
-                )
+            await self.dead.mark(row, status="redriven")
             applied += 1
         return applied
-
-
-def _key(message: ConsumerRecord) -> str | None:
-    return message.key.decode(errors="replace") if message.key is not None else None
 
 
 def _describe(exc: BaseException) -> str:

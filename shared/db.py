@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -84,3 +86,31 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _dialect(session: AsyncSession) -> Any:
+    assert session.bind is not None
+    return postgresql if session.bind.dialect.name == "postgresql" else sqlite
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, table: Table, **values: Any) -> bool:
+    """INSERT the row unless a unique key already holds one; True if it was inserted."""
+    statement = _dialect(session).insert(table).values(**values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
+    """INSERT the row, or UPDATE the one that has its `key` already."""
+    insert = _dialect(session).insert(table).values(**values)
+    changed = {name: value for name, value in values.items() if name != key}
+    await session.execute(insert.on_conflict_do_update(index_elements=[key], set_=changed))
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth retrying: lost connections and timeouts, not bugs or bad data."""
+    if isinstance(exc, ConnectionError | TimeoutError | InterfaceError | OperationalError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, OSError)

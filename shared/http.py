@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import context, metrics
 from shared.auth import TokenVerifier
-from shared.db import Database
+from shared.db import Database, is_transient
 from shared.errors import PlatformError, Unauthorized
+from shared.idempotency import Replayed
 from shared.kafka import check_broker
+from shared.openapi import PROBLEM_JSON, install_problem_documents
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://ccn-platform.example/problems/"
 CORRELATION_HEADER = "X-Correlation-ID"
 UNMETERED = {"/metrics", "/healthz", "/readyz"}
@@ -58,7 +61,11 @@ def problem(
 
 
 def _field_path(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
+    """The field as the caller knows it: `planned_area_ha`, `cursor`, `If-Match`."""
+    where, *rest = loc or ("body",)
+    if where == "header" and rest:
+        return str(rest[0])
+    parts = [str(p) for p in (rest if where in ("body", "query", "path") else loc)]
     return ".".join(parts) if parts else "body"
 
 
@@ -100,29 +107,62 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
     return problem(
         exc.status_code,
         slug,
         str(exc.detail),
         str(exc.detail),
         instance=request.url.path,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
 
 
-async def _unexpected_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (Starlette names only the first route's)."""
+    path = request.url.path
+    methods = {
+        method
+        for route in iter_route_contexts(request.app.routes)
+        if (regex := getattr(route, "path_regex", None)) is not None and regex.match(path)
+        for method in route.methods or ()
+    }
+    return sorted(methods)
+
+
+async def _replayed(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Replayed)
+    return exc.response()
+
+
+def _unexpected_error(request_path: str, exc: BaseException) -> Response:
+    """A 500 (or a 503 if a dependency is briefly away), logged in the request's context."""
+    if is_transient(exc):
+        log.warning("dependency unavailable on %s: %r", request_path, exc)
+        return problem(
+            503,
+            "unavailable",
+            "A dependency is unavailable",
+            "the database or the broker did not answer; retry in a moment",
+            instance=request_path,
+            headers={"Retry-After": "1"},
+        )
+    log.error("unhandled error on %s", request_path, exc_info=exc)
     return problem(
         500,
         "internal-error",
         "Internal error",
         "the service failed to handle this request; quote the correlation id",
-        instance=request.url.path,
+        instance=request_path,
     )
 
 
 class RequestContextMiddleware:
-    """Binds a correlation id to each request, echoes it, and records metrics by route."""
+    """Binds a correlation id to each request and echoes it; answers errors no handler took
+    with a problem inside that context (so the log line and the response both carry the id);
+    records metrics by route."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
@@ -132,33 +172,49 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
-        cid = headers.get(CORRELATION_HEADER.lower()) or context.new_id()
+        # Header bytes are input: HTTP allows any octet, so decode as Latin-1, never fail.
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        cid = _checked(headers.get(CORRELATION_HEADER.lower()), _CORRELATION_ID) or context.new_id()
         status = 500
+        started = False
         start = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
+                status, started = message["status"], True
                 message["headers"] = [
-                    *message["headers"],
+                    *message.get("headers", []),
                     (CORRELATION_HEADER.encode(), cid.encode()),
                 ]
             await send(message)
 
-        with context.bound(correlation=cid, trace=headers.get("traceparent")):
+        with context.bound(correlation=cid, trace=_checked(headers.get("traceparent"), _TRACE)):
             try:
                 await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                if started:
+                    log.error("error after the response started on %s", scope["path"], exc_info=exc)
+                    raise
+                await _unexpected_error(scope["path"], exc)(scope, receive, send_with_id)
             finally:
-                route = _route_template(scope)
-                if route not in UNMETERED:
-                    method = scope["method"]
-                    metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
-                    metrics.HTTP_LATENCY.labels(self.service, route, method).observe(
-                        time.perf_counter() - start
-                    )
+                self._observe(scope, status, time.perf_counter() - start)
+
+    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+        route = _route_template(scope)
+        if route not in UNMETERED:
+            method = scope["method"]
+            metrics.HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(self.service, route, method).observe(seconds)
+
+
+_CORRELATION_ID = re.compile(r"[!-~]{1,128}")
+_TRACE = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def _checked(value: str | None, pattern: re.Pattern[str]) -> str | None:
+    """A header value if it has the expected form; None (a fresh one is made) otherwise."""
+    return value if value is not None and pattern.fullmatch(value) else None
 
 
 def _route_template(scope: Scope) -> str:
@@ -175,7 +231,11 @@ def _health_router(settings: Settings) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": settings.service}
 
-    @router.get("/readyz", summary="The database and Kafka answer")
+    @router.get(
+        "/readyz",
+        summary="The database and Kafka answer",
+        responses={503: {"description": "a dependency does not answer"}},
+    )
     async def readyz(request: Request) -> Response:
         checks: dict[str, str] = {}
         db: Database | None = getattr(request.app.state, "db", None)
@@ -217,7 +277,33 @@ def create_service_app(
     Each startup hook runs in order and may return an async cleanup, run in reverse at shutdown
     (a service uses them to start its outbox relay and consumers).
     """
+    _refuse_the_development_secret_in_production(settings)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=_lifespan(on_startup, db),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.token_verifier = TokenVerifier(settings)
+    app.add_middleware(RequestContextMiddleware, service=settings.service)
+    app.add_exception_handler(PlatformError, _platform_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Replayed, _replayed)
+    app.include_router(_health_router(settings))
+    for router in routers:
+        app.include_router(router)
+    install_problem_documents(app)
+    return app
 
+
+def _lifespan(
+    on_startup: Sequence[Hook], db: Database | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -229,6 +315,10 @@ def create_service_app(
                 stack.push_async_callback(db.dispose)
             yield
 
+    return lifespan
+
+
+def _refuse_the_development_secret_in_production(settings: Settings) -> None:
     if (
         settings.environment == "production"
         and settings.uses_dev_secret
@@ -238,23 +328,3 @@ def create_service_app(
             "refusing to start in production with the development JWT secret: set "
             "CCN_JWT_JWKS_URL (your identity provider) or a CCN_JWT_SECRET of your own"
         )
-    app = FastAPI(
-        title=title,
-        description=description,
-        version=version,
-        lifespan=lifespan,
-        docs_url="/docs",
-        openapi_url="/openapi.json",
-    )
-    app.state.settings = settings
-    app.state.db = db
-    app.state.token_verifier = TokenVerifier(settings)
-    app.add_middleware(RequestContextMiddleware, service=settings.service)
-    app.add_exception_handler(PlatformError, _platform_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
-    app.include_router(_health_router(settings))
-    for router in routers:
-        app.include_router(router)
-    return app

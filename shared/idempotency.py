@@ -1,27 +1,39 @@
-"""Idempotent writes: a repeated `Idempotency-Key` replays the first response, nothing reruns."""
+"""Idempotent writes: a repeated `Idempotency-Key` gets the first response back, nothing reruns.
+
+Each stored response keeps the permits its command needed, so a replay is handed only to a
+caller who may still make that request.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Awaitable, Callable
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.auth import Principal
-from shared.db import Database
 from shared.errors import Conflict, InvalidInput
+from shared.principal import Permit, Principal
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
+_KEY = re.compile(rf"[ -~]{{1,{MAX_KEY_LENGTH}}}")
+
+
+def checked_key(key: str | None) -> str | None:
+    """The caller's Idempotency-Key: 1 to 200 printable ASCII characters, or 422."""
+    if key is not None and not _KEY.fullmatch(key):
+        raise InvalidInput(
+            f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters", field=HEADER
+        )
+    return key
 
 
 def fingerprint(method: str, path: str, payload: Any) -> str:
@@ -29,98 +41,79 @@ def fingerprint(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
-class IdempotentWriter:
-    """Runs one write in a transaction, remembering its response under the caller's key."""
+@dataclass(frozen=True)
+class StoredResponse:
+    """What a write answered, the request it answered, and the permits it needed."""
 
-    def __init__(self, db: Database, table: Table) -> None:
-        self.db = db
-        self.table = table
+    status_code: int
+    body: Any
+    headers: dict[str, str]
+    fingerprint: str
+    permits: tuple[Permit, ...] = ()
 
-    async def run(
-        self,
-        request: Request,
-        principal: Principal,
-        payload: BaseModel | None,
-        action: Callable[[AsyncSession], Awaitable[BaseModel]],
-        *,
-        status_code: int = 200,
-        headers: Callable[[BaseModel], dict[str, str]] | None = None,
-    ) -> JSONResponse:
-        """Run an HTTP write under the request's `Idempotency-Key`, if it has one."""
-        key = request.headers.get(HEADER)
-        if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
-            raise InvalidInput(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", field=HEADER)
-        body_in = payload.model_dump(mode="json") if payload is not None else None
-        status, body, extra = await self.execute(
-            principal.subject,
-            key,
-            fingerprint(request.method, request.url.path, body_in),
-            action,
-            status_code=status_code,
-            headers=headers,
+    def check_replay(self, caller: Principal, fingerprint: str, key: str) -> None:
+        """Return if this response may go back to `caller`: the same request, and the caller
+        still holds every permit it needed (409 or 403 otherwise)."""
+        if fingerprint != self.fingerprint:
+            raise Conflict(
+                f"{HEADER} {key!r} was already used for a different request; "
+                "use a new key for a new request"
+            )
+        for permit in self.permits:
+            permit.check(caller)
+
+
+class Replayed(Exception):
+    """Answers a request with the response stored under its Idempotency-Key."""
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("replayed")
+        self.stored = stored
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(
+            self.stored.body,
+            status_code=self.stored.status_code,
+            headers={**self.stored.headers, REPLAYED_HEADER: "true"},
         )
-        return JSONResponse(body, status_code=status, headers=extra)
 
-    async def execute(
-        self,
-        subject: str,
-        key: str | None,
-        print_: str,
-        action: Callable[[AsyncSession], Awaitable[BaseModel]],
-        *,
-        status_code: int = 200,
-        headers: Callable[[BaseModel], dict[str, str]] | None = None,
-    ) -> tuple[int, Any, dict[str, str]]:
-        """Run `action` in a transaction once per (subject, key); later calls get its result."""
-        async with self.db.transaction() as session:
-            if key is not None:
-                replay = await self._replay(session, subject, key, print_)
-                if replay is not None:
-                    return replay
-            result = await action(session)
-            body = result.model_dump(mode="json")
-            extra = headers(result) if headers else {}
-            if key is not None:
-                await self._remember(session, subject, key, print_, status_code, body, extra)
-        return status_code, body, extra
 
-    async def _replay(
-        self, session: AsyncSession, subject: str, key: str, print_: str
-    ) -> tuple[int, Any, dict[str, str]] | None:
+@dataclass(frozen=True)
+class IdempotencyKeys:
+    """The stored responses of one service, by (subject, key)."""
+
+    table: Table
+
+    async def find(self, session: AsyncSession, subject: str, key: str) -> StoredResponse | None:
         t = self.table
         row = (
             await session.execute(select(t).where(t.c.subject == subject, t.c.key == key))
         ).first()
         if row is None:
             return None
-        if row.fingerprint != print_:
-            raise Conflict(
-                f"{HEADER} {key!r} was already used for a different request; "
-                "use a new key for a new request"
-            )
-        headers = {**json.loads(row.headers), REPLAYED_HEADER: "true"}
-        return row.status_code, json.loads(row.body), headers
+        return StoredResponse(
+            status_code=row.status_code,
+            body=json.loads(row.body),
+            headers=json.loads(row.headers),
+            fingerprint=row.fingerprint,
+            permits=tuple(Permit.from_json(p) for p in json.loads(row.permits)),
+        )
 
-    async def _remember(
-        self,
-        session: AsyncSession,
-        subject: str,
-        key: str,
-        print_: str,
-        status_code: int,
-        body: Any,
-        headers: dict[str, str],
+    async def remember(
+        self, session: AsyncSession, subject: str, key: str, stored: StoredResponse
     ) -> None:
+        """Store the response in the write's own transaction; 409 if a twin request won."""
         try:
             async with session.begin_nested():
                 await session.execute(
                     self.table.insert().values(
                         subject=subject,
                         key=key,
-                        fingerprint=print_,
-                        status_code=status_code,
-                        body=json.dumps(body, ensure_ascii=False),
-                        headers=json.dumps(headers),
+                        fingerprint=stored.fingerprint,
+                        status_code=stored.status_code,
+                        body=json.dumps(stored.body, ensure_ascii=False),
+                        headers=json.dumps(stored.headers),
+                        permits=json.dumps([p.to_json() for p in stored.permits]),
                         created_at=datetime.now(UTC),
                     )
                 )

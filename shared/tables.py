@@ -31,10 +31,19 @@ class PlatformTables:
 
 
 def add_platform_tables(metadata: MetaData) -> PlatformTables:
-    """Define the outbox, inbox and dead-letter tables on a service's metadata."""
+    """Define the outbox, inbox, dead-letter and idempotency tables on a service's metadata."""
+    return PlatformTables(
+        outbox=_outbox(metadata),
+        inbox=_inbox(metadata),
+        dead_letters=_dead_letters(metadata),
+        idempotency_keys=_idempotency_keys(metadata),
+    )
+
+
+def _outbox(metadata: MetaData) -> Table:
     # Column names follow Debezium's outbox event router (id, aggregatetype, aggregateid,
     # type, payload), so a switch from this polling relay to log-based CDC changes nothing.
-    outbox = Table(
+    return Table(
         "outbox",
         metadata,
         Column("seq", BigId, primary_key=True, autoincrement=True),
@@ -55,7 +64,10 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         ),
         Index("ix_outbox_aggregateid_seq", "aggregateid", "seq"),
     )
-    inbox = Table(
+
+
+def _inbox(metadata: MetaData) -> Table:
+    return Table(
         "inbox",
         metadata,
         Column("consumer", String(100), primary_key=True),
@@ -63,7 +75,10 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("event_type", String(200), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False),
     )
-    dead_letters = Table(
+
+
+def _dead_letters(metadata: MetaData) -> Table:
+    return Table(
         "dead_letters",
         metadata,
         Column("seq", BigId, primary_key=True, autoincrement=True),
@@ -84,7 +99,10 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         UniqueConstraint("consumer", "topic", "partition", "offset"),
         Index("ix_dead_letters_consumer_key_status", "consumer", "key", "status"),
     )
-    idempotency_keys = Table(
+
+
+def _idempotency_keys(metadata: MetaData) -> Table:
+    return Table(
         "idempotency_keys",
         metadata,
         Column("subject", String(200), primary_key=True),
@@ -93,8 +111,6 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
         Column("status_code", Integer, nullable=False),
         Column("body", Text, nullable=False),
         Column("headers", Text, nullable=False),
+        Column("permits", Text, nullable=False, server_default="[]"),
         Column("created_at", DateTime(timezone=True), nullable=False),
-    )
-    return PlatformTables(
-        outbox=outbox, inbox=inbox, dead_letters=dead_letters, idempotency_keys=idempotency_keys
     )

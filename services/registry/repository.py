@@ -1,290 +1,166 @@
-"""Every query of the registry: handlers and routes never build SQL."""
+"""Every query of the registry, rows to and from its entities: handlers never build SQL."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, func, select
 
 from services.registry import tables as t
-from shared.errors import InvalidInput, NotFound
-from shared.repository import get_row, update_versioned
-
-Row = Any
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-# -- pagination ------------------------------------------------------------------------------
-
-
-def encode_cursor(*key: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+from services.registry.domain import Cluster, Enterprise, Facility, Tenancy, Tenants
+from services.registry.schemas import ClusterQuery, EnterpriseQuery, FacilityQuery
+from shared.db import upsert
+from shared.errors import NotFound
+from shared.events.environment import FacilityClassifiedPolluting
+from shared.pagination import Keyset
+from shared.principal import Scope
+from shared.repository import E, RepositoryBase, in_scope
+from shared.schemas import ListQuery
+from shared.text import fold
 
 
-def decode_cursor(cursor: str, parts: int) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded))
-        if isinstance(key, list) and len(key) == parts:
-            return key
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise InvalidInput("cursor is not one this API gave out", field="cursor")
+class NamedRepository(RepositoryBase[E]):
+    """Records with a name, listed in accent-folded name order (the id breaks ties)."""
+
+    folded = ("name",)
+
+    def listing(self, scope: Scope, query: ListQuery) -> Select[Any]:
+        """The records in `scope` whose names contain the query's `q`, whatever the accents."""
+        found = in_scope(select(self.table), self.table, scope)
+        if query.q:
+            found = found.where(self.table.c.name_folded.contains(fold(query.q), autoescape=True))
+        return found
+
+    async def page_of(self, found: Select[Any], query: ListQuery) -> tuple[list[E], str | None]:
+        keyset = Keyset((self.table.c.name_folded, self.table.c.id))
+        return await self.page(found, keyset, cursor=query.cursor, limit=query.limit)
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which rows a list may show: one province (or all) and, optionally, some communes."""
+class Clusters(NamedRepository[Cluster]):
+    table = t.clusters
+    entity = Cluster
+    what = "cluster"
 
-    province_code: str | None
-    commune_codes: tuple[str, ...] = ()
+    async def listed(self, scope: Scope, query: ClusterQuery) -> tuple[list[Cluster], str | None]:
+        found = self.listing(scope, query)
+        if query.status is not None:
+            found = found.where(self.table.c.status == query.status)
+        return await self.page_of(found, query)
 
-
-def _scoped(query: Select[Any], table: Any, scope: Scope) -> Select[Any]:
-    if scope.province_code is not None:
-        query = query.where(table.c.province_code == scope.province_code)
-    if scope.commune_codes:
-        query = query.where(table.c.commune_code.in_(scope.commune_codes))
-    return query
-
-
-def _page(query: Select[Any], table: Any, cursor: str | None, limit: int) -> Select[Any]:
-    if cursor:
-        name, row_id = decode_cursor(cursor, 2)
-        query = query.where(
-            or_(table.c.name_folded > name, and_(table.c.name_folded == name, table.c.id > row_id))
+    async def tenants(self, cluster_ids: Sequence[str]) -> dict[str, Tenants]:
+        """Facilities with an active tenancy, and their workers, per cluster."""
+        if not cluster_ids:
+            return {}
+        active = (
+            select(t.tenancies.c.cluster_id, t.tenancies.c.facility_id)
+            .where(t.tenancies.c.cluster_id.in_(cluster_ids), t.tenancies.c.end_date.is_(None))
+            .distinct()
+            .subquery()
         )
-    return query.order_by(table.c.name_folded, table.c.id).limit(limit + 1)
-
-
-def split_page(rows: Sequence[Row], limit: int) -> tuple[list[Row], str | None]:
-    items = list(rows[:limit])
-    more = len(rows) > limit
-    return items, (encode_cursor(items[-1].name_folded, items[-1].id) if more else None)
-
-
-# -- clusters --------------------------------------------------------------------------------
-
-
-async def insert_cluster(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(t.clusters.insert().values(**values, created_at=now(), updated_at=now()))
-
-
-async def get_cluster(session: AsyncSession, cluster_id: str, *, for_update: bool = False) -> Row:
-    return await get_row(session, t.clusters, cluster_id, what="cluster", for_update=for_update)
-
-
-async def update_cluster(session: AsyncSession, row: Row, **values: Any) -> None:
-    await update_versioned(session, t.clusters, row, what="cluster", **values)
-
-
-async def list_clusters(
-    session: AsyncSession,
-    scope: Scope,
-    *,
-    status: str | None,
-    q: str | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Row], str | None]:
-    query = _scoped(select(t.clusters), t.clusters, scope)
-    if status:
-        query = query.where(t.clusters.c.status == status)
-    if q:
-        query = query.where(t.clusters.c.name_folded.contains(q, autoescape=True))
-    rows = (await session.execute(_page(query, t.clusters, cursor, limit))).all()
-    return split_page(rows, limit)
-
-
-@dataclass(frozen=True)
-class Tenants:
-    count: int = 0
-    workers: int = 0
-
-
-async def tenants_of(session: AsyncSession, cluster_ids: Sequence[str]) -> dict[str, Tenants]:
-    """Facilities with an active tenancy, and their workers, per cluster."""
-    if not cluster_ids:
-        return {}
-    active = (
-        select(t.tenancies.c.cluster_id, t.tenancies.c.facility_id)
-        .where(t.tenancies.c.cluster_id.in_(cluster_ids), t.tenancies.c.end_date.is_(None))
-        .distinct()
-        .subquery()
-    )
-    rows = await session.execute(
-        select(
-            active.c.cluster_id, func.count(), func.coalesce(func.sum(t.facilities.c.workers), 0)
-        )
-        .join(t.facilities, t.facilities.c.id == active.c.facility_id)
-        .group_by(active.c.cluster_id)
-    )
-    return {cid: Tenants(int(n), int(w)) for cid, n, w in rows.all()}
-
-
-# -- enterprises -----------------------------------------------------------------------------
-
-
-async def insert_enterprise(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(t.enterprises.insert().values(**values, created_at=now()))
-
-
-async def get_enterprise(session: AsyncSession, enterprise_id: str) -> Row:
-    return await get_row(session, t.enterprises, enterprise_id, what="enterprise")
-
-
-async def enterprise_by_tax_code(session: AsyncSession, tax_code: str) -> Row | None:
-    return (
-        await session.execute(select(t.enterprises).where(t.enterprises.c.tax_code == tax_code))
-    ).first()
-
-
-async def list_enterprises(
-    session: AsyncSession,
-    province_code: str | None,
-    *,
-    q: str | None,
-    tax_code: str | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Row], str | None]:
-    query = select(t.enterprises)
-    if province_code is not None:
-        query = query.where(t.enterprises.c.province_code == province_code)
-    if q:
-        query = query.where(t.enterprises.c.name_folded.contains(q, autoescape=True))
-    if tax_code:
-        query = query.where(t.enterprises.c.tax_code == tax_code)
-    rows = (await session.execute(_page(query, t.enterprises, cursor, limit))).all()
-    return split_page(rows, limit)
-
-
-# -- facilities ------------------------------------------------------------------------------
-
-
-async def insert_facility(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(
-        t.facilities.insert().values(**values, created_at=now(), updated_at=now())
-    )
-
-
-async def get_facility(session: AsyncSession, facility_id: str, *, for_update: bool = False) -> Row:
-    return await get_row(session, t.facilities, facility_id, what="facility", for_update=for_update)
-
-
-async def update_facility(session: AsyncSession, row: Row, **values: Any) -> None:
-    await update_versioned(session, t.facilities, row, what="facility", **values)
-
-
-async def list_facilities(
-    session: AsyncSession,
-    scope: Scope,
-    *,
-    q: str | None,
-    cluster_id: str | None,
-    enterprise_id: str | None,
-    in_residential_area: bool | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Row], str | None]:
-    query = _scoped(select(t.facilities), t.facilities, scope)
-    if q:
-        query = query.where(t.facilities.c.name_folded.contains(q, autoescape=True))
-    if cluster_id:
-        query = query.where(t.facilities.c.cluster_id == cluster_id)
-    if enterprise_id:
-        query = query.where(t.facilities.c.enterprise_id == enterprise_id)
-    if in_residential_area is not None:
-        column = t.facilities.c.cluster_id
-        query = query.where(column.is_(None) if in_residential_area else column.is_not(None))
-    rows = (await session.execute(_page(query, t.facilities, cursor, limit))).all()
-    return split_page(rows, limit)
-
-
-# -- tenancies -------------------------------------------------------------------------------
-
-
-async def insert_tenancy(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(t.tenancies.insert().values(**values, created_at=now()))
-
-
-async def get_tenancy(session: AsyncSession, cluster_id: str, tenancy_id: str) -> Row:
-    row = (
-        await session.execute(
-            select(t.tenancies).where(
-                t.tenancies.c.id == tenancy_id, t.tenancies.c.cluster_id == cluster_id
+        rows = await self.session.execute(
+            select(
+                active.c.cluster_id,
+                func.count(),
+                func.coalesce(func.sum(t.facilities.c.workers), 0),
             )
+            .join(t.facilities, t.facilities.c.id == active.c.facility_id)
+            .group_by(active.c.cluster_id)
         )
-    ).first()
-    if row is None:
-        raise NotFound(f"no tenancy {tenancy_id} in cluster {cluster_id}")
-    return row
+        return {cid: Tenants(int(n), int(w)) for cid, n, w in rows.all()}
 
 
-async def active_tenancy_of(session: AsyncSession, facility_id: str) -> Row | None:
-    return (
-        await session.execute(
-            select(t.tenancies).where(
-                t.tenancies.c.facility_id == facility_id, t.tenancies.c.end_date.is_(None)
-            )
+class Enterprises(NamedRepository[Enterprise]):
+    table = t.enterprises
+    entity = Enterprise
+    what = "enterprise"
+
+    async def with_tax_code(self, tax_code: str) -> Enterprise | None:
+        return await self.first(select(self.table).where(self.table.c.tax_code == tax_code))
+
+    async def listed(
+        self, scope: Scope, query: EnterpriseQuery
+    ) -> tuple[list[Enterprise], str | None]:
+        found = self.listing(scope, query)
+        if query.tax_code:
+            found = found.where(self.table.c.tax_code == query.tax_code)
+        return await self.page_of(found, query)
+
+
+class Facilities(NamedRepository[Facility]):
+    table = t.facilities
+    entity = Facility
+    what = "facility"
+
+    async def listed(self, scope: Scope, query: FacilityQuery) -> tuple[list[Facility], str | None]:
+        c = self.table.c
+        found = self.listing(scope, query)
+        if query.cluster_id:
+            found = found.where(c.cluster_id == query.cluster_id)
+        if query.enterprise_id:
+            found = found.where(c.enterprise_id == query.enterprise_id)
+        if query.in_residential_area is not None:
+            in_cluster = c.cluster_id.is_not(None)
+            found = found.where(~in_cluster if query.in_residential_area else in_cluster)
+        return await self.page_of(found, query)
+
+
+class Tenancies(RepositoryBase[Tenancy]):
+    table = t.tenancies
+    entity = Tenancy
+    what = "tenancy"
+
+    async def of(self, cluster_id: str, tenancy_id: str) -> Tenancy:
+        """A tenancy of this cluster (404 if the cluster has none with this id)."""
+        c = self.table.c
+        found = await self.first(
+            select(self.table).where(c.id == tenancy_id, c.cluster_id == cluster_id)
         )
-    ).first()
+        if found is None:
+            raise NotFound(f"no tenancy {tenancy_id} in cluster {cluster_id}")
+        return found
+
+    async def of_cluster(self, cluster_id: str, *, active_only: bool) -> list[Tenancy]:
+        c = self.table.c
+        query = select(self.table).where(c.cluster_id == cluster_id)
+        if active_only:
+            query = query.where(c.end_date.is_(None))
+        return await self.all(query.order_by(c.start_date, c.id))
 
 
-async def end_tenancy(session: AsyncSession, tenancy_id: str, end_date: Any) -> None:
-    await session.execute(
-        update(t.tenancies).where(t.tenancies.c.id == tenancy_id).values(end_date=end_date)
-    )
+class RelocationCandidates:
+    """The read model of facilities the environment agency classified as polluting."""
 
-
-async def list_tenancies(session: AsyncSession, cluster_id: str, *, active_only: bool) -> list[Row]:
-    query = select(t.tenancies).where(t.tenancies.c.cluster_id == cluster_id)
-    if active_only:
-        query = query.where(t.tenancies.c.end_date.is_(None))
-    return list(
-        (await session.execute(query.order_by(t.tenancies.c.start_date, t.tenancies.c.id))).all()
-    )
-
-
-# -- relocation candidates (read model fed by the environment service) -----------------------
-
-
-async def upsert_relocation_candidate(session: AsyncSession, values: dict[str, Any]) -> None:
     table = t.relocation_candidates
-    found = (
-        await session.execute(
-            select(table.c.facility_id).where(table.c.facility_id == values["facility_id"])
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def classified(self, event: FacilityClassifiedPolluting, *, event_id: str) -> None:
+        """The latest classification of a facility replaces any earlier one."""
+        await upsert(
+            self.session,
+            self.table,
+            key="facility_id",
+            facility_id=event.facility_id,
+            province_code=event.province_code,
+            commune_code=event.commune_code,
+            severity=event.severity,
+            relocation_priority=event.relocation_priority,
+            classified_on=event.classified_on,
+            inspection_id=event.inspection_id,
+            reasons=event.reasons,
+            event_id=event_id,
+            updated_at=datetime.now(UTC),
         )
-    ).first()
-    if found is None:
-        await session.execute(table.insert().values(**values, updated_at=now()))
-    else:
-        await session.execute(
-            update(table)
-            .where(table.c.facility_id == values["facility_id"])
-            .values(**values, updated_at=now())
-        )
 
-
-async def relocation_candidates(session: AsyncSession, scope: Scope) -> list[Row]:
-    rc, f = t.relocation_candidates, t.facilities
-    query = select(rc, f.c.name.label("facility_name"), f.c.cluster_id, f.c.relocated_on).outerjoin(
-        f, f.c.id == rc.c.facility_id
-    )
-    query = _scoped(query, rc, scope)
-    query = query.order_by(rc.c.relocation_priority, rc.c.classified_on, rc.c.facility_id)
-    return list((await session.execute(query)).all())
-
-
-def zero_area() -> Decimal:
-    return Decimal("0.0000")
+    async def listed(self, scope: Scope) -> list[Any]:
+        """Most urgent first, with the facility's name and where it is now."""
+        rc, f = self.table, t.facilities
+        query = select(
+            rc, f.c.name.label("facility_name"), f.c.cluster_id, f.c.relocated_on
+        ).outerjoin(f, f.c.id == rc.c.facility_id)
+        query = in_scope(query, rc, scope)
+        query = query.order_by(rc.c.relocation_priority, rc.c.classified_on, rc.c.facility_id)
+        return list((await self.session.execute(query)).all())

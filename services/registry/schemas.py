@@ -1,66 +1,41 @@
-"""The registry's HTTP contract: request and response bodies."""
+"""The registry's HTTP contract: request bodies, and the views of its records."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
-from services.registry.domain import nfc, tax_code_error
+from services.registry.domain import (
+    Cluster,
+    Enterprise,
+    Facility,
+    Tenancy,
+    Tenants,
+    tax_code_error,
+)
 from shared import geo
 from shared.events.registry import ClusterStatus, EnterpriseKind, FacilityLocation
+from shared.schemas import (
+    AreaHa,
+    AreaHaOrZero,
+    Body,
+    ListQuery,
+    Located,
+    LongText,
+    Text,
+    Versioned,
+    Vnd,
+)
 
-T = TypeVar("T")
-
-AreaHa = Annotated[
-    Decimal, Field(gt=0, max_digits=12, decimal_places=4, description="hectares, up to 4 decimals")
-]
-AreaHaOrZero = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
-Text = Annotated[str, Field(min_length=1, max_length=300)]
-LongText = Annotated[str, Field(min_length=1, max_length=2000)]
-Vnd = Annotated[int, Field(ge=0, le=10**16, description="Vietnamese đồng, whole")]
-
-
-class Body(BaseModel):
-    """A request body: unknown fields are refused, text is stored NFC."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _nfc(cls, value: object) -> object:
-        return nfc(value) if isinstance(value, str) else value
-
-
-class Versioned(Body):
-    version: int | None = Field(None, ge=1, description="the version you read; or send If-Match")
-
-
-class PlaceMixin(BaseModel):
-    province_code: str
-    commune_code: str | None = None
-
-    @field_validator("province_code")
-    @classmethod
-    def _province(cls, code: str) -> str:
-        return geo.check_province_code(code)
-
-    @model_validator(mode="after")
-    def _commune_in_province(self) -> Self:
-        if self.commune_code is not None:
-            try:
-                geo.check_commune_code(self.commune_code, province_code=self.province_code)
-            except ValueError as exc:
-                raise ValueError(f"commune_code: {exc}") from None
-        return self
-
+DecisionNumber = Annotated[str, Field(min_length=1, max_length=100)]
 
 # -- clusters -------------------------------------------------------------------------------
 
 
-class PlanCluster(Body, PlaceMixin):
+class PlanCluster(Body, Located):
     name: Text
     planned_area_ha: AreaHa
     sectors: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
@@ -69,7 +44,7 @@ class PlanCluster(Body, PlaceMixin):
 
 
 class EstablishCluster(Versioned):
-    decision_number: Annotated[str, Field(min_length=1, max_length=100)]
+    decision_number: DecisionNumber
     decision_date: date
     investor_name: Text
     area_ha: AreaHa
@@ -87,7 +62,7 @@ class StartOperation(Versioned):
 
 
 class ExpandCluster(Versioned):
-    decision_number: Annotated[str, Field(min_length=1, max_length=100)]
+    decision_number: DecisionNumber
     decision_date: date
     added_area_ha: AreaHa
     added_industrial_land_area_ha: AreaHaOrZero
@@ -118,6 +93,21 @@ class ClusterView(BaseModel):
     operation_start_date: date | None
     removal_reason: str | None
     version: int
+
+    @classmethod
+    def of(cls, cluster: Cluster, tenants: Tenants) -> ClusterView:
+        return cls.model_validate(
+            {
+                **vars(cluster),
+                "occupancy_rate": cluster.land.occupancy_rate,
+                "tenant_count": tenants.count,
+                "workers": tenants.workers,
+            }
+        )
+
+
+class ClusterQuery(ListQuery):
+    status: ClusterStatus | None = None
 
 
 # -- enterprises and facilities ------------------------------------------------------------
@@ -150,8 +140,16 @@ class EnterpriseView(BaseModel):
     kind: EnterpriseKind
     province_code: str
 
+    @classmethod
+    def of(cls, enterprise: Enterprise) -> EnterpriseView:
+        return cls.model_validate(enterprise, from_attributes=True)
 
-class RegisterFacility(Body, PlaceMixin):
+
+class EnterpriseQuery(ListQuery):
+    tax_code: str | None = Field(None, max_length=14, description="mã số thuế")
+
+
+class RegisterFacility(Body, Located):
     enterprise_id: str
     name: Text
     commune_code: str  # required for a facility
@@ -176,8 +174,18 @@ class FacilityView(BaseModel):
     relocated_on: date | None
     version: int
 
+    @classmethod
+    def of(cls, facility: Facility) -> FacilityView:
+        return cls.model_validate(facility, from_attributes=True)
+
 
 # -- tenancies and relocations -------------------------------------------------------------
+
+
+class FacilityQuery(ListQuery):
+    cluster_id: str | None = None
+    enterprise_id: str | None = None
+    in_residential_area: bool | None = None
 
 
 class StartTenancy(Body):
@@ -200,6 +208,16 @@ class TenancyView(BaseModel):
     relocation: bool
     cluster_leased_area_ha: Decimal
     cluster_occupancy_rate: Decimal
+
+    @classmethod
+    def of(cls, tenancy: Tenancy, cluster: Cluster) -> TenancyView:
+        return cls.model_validate(
+            {
+                **vars(tenancy),
+                "cluster_leased_area_ha": cluster.leased_area_ha,
+                "cluster_occupancy_rate": cluster.land.occupancy_rate,
+            }
+        )
 
 
 class RelocateFacility(Body):
@@ -226,9 +244,8 @@ class RelocationCandidateView(BaseModel):
     cluster_id: str | None
     relocated_on: date | None
 
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(
-        description="pass as `cursor` for the next page; null at the end"
-    )
+    @classmethod
+    def of(cls, row: Any) -> RelocationCandidateView:
+        return cls.model_validate(
+            {**row._mapping, "relocated": row.relocated_on is not None}, from_attributes=False
+        )

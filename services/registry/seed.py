@@ -11,24 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import handlers as h
 from services.registry import schemas as s
-from services.registry import tables
-from services.registry.domain import with_check_digit
-from shared.auth import Jurisdiction, Principal
-from shared.db import Database
+from services.registry.domain import ClusterRules, with_check_digit
+from shared.commands import Commands, bind
 from shared.events.registry import EnterpriseKind
-from shared.idempotency import IdempotentWriter
-from shared.outbox import Outbox
-
-SEED = Principal(
-    subject="sample-data",
-    agency="so-cong-thuong",
-    roles=frozenset({"admin"}),
-    jurisdiction=Jurisdiction(national=True),
-)
+from shared.preconditions import Precondition
+from shared.principal import Agency
+from shared.service import Progress, sample_data_caller
 
 SON_LA = "14"
 # (name, commune, area ha, industrial land ha, infrastructure VND, relocated facilities)
@@ -46,6 +37,7 @@ HA_NOI_CLUSTERS = [
     ("Cụm công nghiệp Phú Xuyên", "10273", "established", "20", "15", 0),
     ("Cụm công nghiệp Đông Anh", "00454", "planned", "35", "0", 0),
 ]
+CALLERS = {p: sample_data_caller(Agency.SO_CONG_THUONG, p) for p in (SON_LA, HA_NOI)}
 SECTORS = [
     "cơ khí",
     "chế biến gỗ",
@@ -57,36 +49,33 @@ SECTORS = [
 ]
 
 
-Action = Callable[[AsyncSession], Awaitable[BaseModel]]
-
-
-def bind(fn: Callable[..., Awaitable[BaseModel]], *args: Any) -> Action:
-    """`fn(session, *args)` as an action for the loader."""
-
-    async def action(session: AsyncSession) -> BaseModel:
-        return await fn(session, *args)
-
-    return action
-
-
 class Loader:
     """Runs sample commands through the handlers, each once (idempotency key = its name)."""
 
-    def __init__(self, db: Database) -> None:
-        self.writer = IdempotentWriter(db, tables.platform.idempotency_keys)
-        self.caller = h.Caller(principal=SEED, outbox=Outbox(tables.platform.outbox))
-        self.commands = 0
+    def __init__(self, commands: Commands[ClusterRules]) -> None:
+        self.commands = commands
+        self.count = 0
 
-    async def run(self, key: str, action: Action) -> dict[str, Any]:
-        _, body, _ = await self.writer.execute(SEED.subject, f"sample:{key}", key, action)
-        self.commands += 1
-        result: dict[str, Any] = body
-        return result
+    async def run(
+        self,
+        province: str,
+        key: str,
+        handler: Callable[..., Awaitable[BaseModel]],
+        **inputs: Any,
+    ) -> dict[str, Any]:
+        """Run `handler` as Sở Công Thương of `province`, once: later loads replay it."""
+        caller = CALLERS[province]
+        outcome = await self.commands.execute(
+            caller, bind(handler, **inputs), key=f"sample:{key}", fingerprint=key
+        )
+        self.count += 1
+        body: dict[str, Any] = outcome.body
+        return body
 
 
-async def load(db: Database, *, progress: Callable[[str], None] = print) -> int:
+async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
     """Load the sample data; return how many commands it took (replays included)."""
-    loader = Loader(db)
+    loader = Loader(commands)
     rng = random.Random(2010)
     serials = iter(range(10_000_000, 99_999_999, 7919))
     for name, commune, area, land, investment, moved in SON_LA_CLUSTERS:
@@ -109,7 +98,11 @@ async def load(db: Database, *, progress: Callable[[str], None] = print) -> int:
                 cluster_id=cluster["id"], date=date(2008, 6, 1), leased_area_ha=Decimal("0.12")
             )
             await loader.run(
-                f"relocate {label}", bind(h.relocate_facility, loader.caller, facility["id"], move)
+                SON_LA,
+                f"relocate {label}",
+                h.relocate_facility,
+                facility_id=facility["id"],
+                cmd=move,
             )
         progress(f"sample data: {name}, {moved} relocated facilities")
     for i in range(SON_LA_WAITING):
@@ -137,10 +130,10 @@ async def load(db: Database, *, progress: Callable[[str], None] = print) -> int:
                 start_date=date(2020, 3, 1),
             )
             await loader.run(
-                f"lease {label}", bind(h.start_tenancy, loader.caller, cluster["id"], lease)
+                HA_NOI, f"lease {label}", h.start_tenancy, cluster_id=cluster["id"], cmd=lease
             )
         progress(f"sample data: {name} ({status}, {tenants} tenants)")
-    return loader.commands
+    return loader.count
 
 
 async def _cluster(
@@ -157,7 +150,6 @@ async def _cluster(
     opened: date,
 ) -> dict[str, Any]:
     """Plan a cluster and take it as far through its lifecycle as `status`."""
-    c = loader.caller
     plan = s.PlanCluster(
         name=name,
         province_code=province,
@@ -165,7 +157,7 @@ async def _cluster(
         planned_area_ha=Decimal(area),
         sectors=SECTORS[:3],
     )
-    cluster = await loader.run(f"plan {name}", bind(h.plan_cluster, c, plan))
+    cluster = await loader.run(province, f"plan {name}", h.plan_cluster, cmd=plan)
     if status == "planned":
         return cluster
     decision = s.EstablishCluster(
@@ -175,28 +167,31 @@ async def _cluster(
         area_ha=Decimal(area),
         industrial_land_area_ha=Decimal(land),
     )
-    cluster = await loader.run(
-        f"establish {name}",
-        bind(h.establish_cluster, c, cluster["id"], decision, cluster["version"]),
+    cluster = await _step(
+        loader, province, f"establish {name}", h.establish_cluster, cluster, decision
     )
     if status == "established":
         return cluster
-    progress_report = s.RecordConstruction(investment_vnd=investment, report_date=opened)
-    cluster = await loader.run(
-        f"build {name}",
-        bind(h.record_construction, c, cluster["id"], progress_report, cluster["version"]),
-    )
+    report = s.RecordConstruction(investment_vnd=investment, report_date=opened)
+    cluster = await _step(loader, province, f"build {name}", h.record_construction, cluster, report)
     if status == "under_construction":
         return cluster
+    opening = s.StartOperation(start_date=opened)
+    return await _step(loader, province, f"open {name}", h.start_operation, cluster, opening)
+
+
+async def _step(
+    loader: Loader,
+    province: str,
+    key: str,
+    handler: Callable[..., Awaitable[BaseModel]],
+    cluster: dict[str, Any],
+    cmd: BaseModel,
+) -> dict[str, Any]:
+    """One lifecycle command on the cluster as last seen (its version)."""
+    version = Precondition(cluster["version"])
     return await loader.run(
-        f"open {name}",
-        bind(
-            h.start_operation,
-            c,
-            cluster["id"],
-            s.StartOperation(start_date=opened),
-            cluster["version"],
-        ),
+        province, key, handler, cluster_id=cluster["id"], cmd=cmd, version=version
     )
 
 
@@ -229,7 +224,7 @@ async def _facility(
         name=f"{owner} {label}", tax_code=code, kind=kind, province_code=province
     )
     enterprise = await loader.run(
-        f"enterprise {label}", bind(h.register_enterprise, loader.caller, registration)
+        province, f"enterprise {label}", h.register_enterprise, cmd=registration
     )
     sector = rng.choice(SECTORS)
     facility = s.RegisterFacility(
@@ -242,4 +237,4 @@ async def _facility(
         workers=rng.randint(20, 120) if company else rng.randint(4, 30),
         annual_output_vnd=rng.randint(600, 1_100) * 1_000_000 * (8 if company else 1),
     )
-    return await loader.run(f"facility {label}", bind(h.register_facility, loader.caller, facility))
+    return await loader.run(province, f"facility {label}", h.register_facility, cmd=facility)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -17,30 +14,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
 )
-from sqlalchemy.engine import Dialect
 
+from shared.columns import Choice, Hectares, JsonList
 from shared.db import new_metadata
+from shared.events.environment import PollutionSeverity
+from shared.events.registry import ClusterStatus, EnterpriseKind
 from shared.tables import add_platform_tables
-
-M2_PER_HA = 10_000
-
-
-class Hectares(TypeDecorator[Decimal]):
-    """An area in hectares, stored exactly as whole square metres (1 m² = 0.0001 ha)."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
-        return None if value is None else int((Decimal(value) * M2_PER_HA).to_integral_value())
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return (
-            None if value is None else (Decimal(int(value)) / M2_PER_HA).quantize(Decimal("0.0001"))
-        )
-
 
 metadata = new_metadata()
 platform = add_platform_tables(metadata)
@@ -53,15 +33,15 @@ clusters = Table(
     Column("name_folded", String(300), nullable=False),
     Column("province_code", String(2), nullable=False),
     Column("commune_code", String(5), nullable=True),
-    Column("status", String(30), nullable=False),
+    Column("status", Choice(ClusterStatus), nullable=False),
     Column("planned_area_ha", Hectares, nullable=False),
-    Column("sectors", Text, nullable=False, default="[]"),
+    Column("sectors", JsonList, nullable=False),
     Column("decision_number", String(100), nullable=True),
     Column("decision_date", Date, nullable=True),
     Column("investor_name", String(300), nullable=True),
     Column("area_ha", Hectares, nullable=True),
     Column("industrial_land_area_ha", Hectares, nullable=True),
-    Column("leased_area_ha", Hectares, nullable=False, default=Decimal(0)),
+    Column("leased_area_ha", Hectares, nullable=False),
     Column("infrastructure_investment_vnd", BigInteger, nullable=False, default=0),
     Column("operation_start_date", Date, nullable=True),
     Column("removal_reason", Text, nullable=True),
@@ -79,7 +59,7 @@ enterprises = Table(
     Column("name", String(300), nullable=False),
     Column("name_folded", String(300), nullable=False),
     Column("tax_code", String(14), nullable=False, unique=True),
-    Column("kind", String(20), nullable=False),
+    Column("kind", Choice(EnterpriseKind, 20), nullable=False),
     Column("province_code", String(2), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_enterprises_province_name", "province_code", "name_folded", "id"),
@@ -128,11 +108,11 @@ relocation_candidates = Table(
     Column("facility_id", String(36), primary_key=True),
     Column("province_code", String(2), nullable=False),
     Column("commune_code", String(5), nullable=True),
-    Column("severity", String(30), nullable=False),
+    Column("severity", Choice(PollutionSeverity), nullable=False),
     Column("relocation_priority", Integer, nullable=False),
     Column("classified_on", Date, nullable=False),
     Column("inspection_id", String(100), nullable=True),
-    Column("reasons", Text, nullable=False),
+    Column("reasons", JsonList, nullable=False),
     Column("event_id", String(36), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_relocation_candidates_province_priority", "province_code", "relocation_priority"),

@@ -92,33 +92,8 @@ class EventCatalog:
             [(cls, "serialization") for cls in models],
             ref_template="#/components/schemas/{model}",
         )
-        schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-        messages: dict[str, Any] = {}
-        channels: dict[str, Any] = {}
-        operations: dict[str, Any] = {}
-        for cls in models:
-            msg_id = _message_id(cls)
-            messages[msg_id] = _message(cls)
-            channel_id = _channel_id(cls.topic())
-            channel = channels.setdefault(
-                channel_id,
-                {
-                    "address": cls.topic(),
-                    "description": f"Events of the {cls.service} service's "
-                    f"{cls.aggregate} aggregates, keyed by aggregate id.",
-                    "messages": {},
-                },
-            )
-            channel["messages"][msg_id] = {"$ref": f"#/components/messages/{msg_id}"}
-        for channel_id, channel in channels.items():
-            operations[f"send{channel_id[0].upper()}{channel_id[1:]}"] = {
-                "action": "send",
-                "channel": {"$ref": f"#/channels/{channel_id}"},
-                "messages": [
-                    {"$ref": f"#/channels/{channel_id}/messages/{m}"} for m in channel["messages"]
-                ],
-            }
-        schemas["CloudEventHeaders"] = CLOUDEVENT_HEADERS
+        schemas: dict[str, Any] = {**defs.get("$defs", {}), "CloudEventHeaders": CLOUDEVENT_HEADERS}
+        channels = _channels(models)
         return {
             "asyncapi": ASYNCAPI_VERSION,
             "info": {
@@ -132,9 +107,43 @@ class EventCatalog:
             "defaultContentType": "application/json",
             "servers": servers or {"local": {"host": "127.0.0.1:9092", "protocol": "kafka"}},
             "channels": channels,
-            "operations": operations,
-            "components": {"messages": messages, "schemas": schemas},
+            "operations": _send_operations(channels),
+            "components": {
+                "messages": {_message_id(cls): _message(cls) for cls in models},
+                "schemas": schemas,
+            },
         }
+
+
+def _channels(models: list[type[Event]]) -> dict[str, Any]:
+    """One channel per topic, listing the messages sent on it."""
+    channels: dict[str, Any] = {}
+    for cls in models:
+        channel = channels.setdefault(
+            _channel_id(cls.topic()),
+            {
+                "address": cls.topic(),
+                "description": f"Events of the {cls.service} service's "
+                f"{cls.aggregate} aggregates, keyed by aggregate id.",
+                "messages": {},
+            },
+        )
+        msg_id = _message_id(cls)
+        channel["messages"][msg_id] = {"$ref": f"#/components/messages/{msg_id}"}
+    return channels
+
+
+def _send_operations(channels: dict[str, Any]) -> dict[str, Any]:
+    return {
+        f"send{channel_id[0].upper()}{channel_id[1:]}": {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [
+                {"$ref": f"#/channels/{channel_id}/messages/{m}"} for m in channel["messages"]
+            ],
+        }
+        for channel_id, channel in channels.items()
+    }
 
 
 def _message_id(cls: type[Event]) -> str:

@@ -91,51 +91,64 @@ class Envelope:
     @classmethod
     def decode(cls, headers: Headers | None, value: bytes | None) -> Envelope:
         """Read an envelope from a Kafka message, or raise UndecodableEvent saying why."""
-        attrs: dict[str, str] = {}
-        for key, raw in headers or ():
-            try:
-                attrs[key] = raw.decode() if raw is not None else ""
-            except UnicodeDecodeError as exc:
-                raise UndecodableEvent(f"header {key} is not UTF-8") from exc
-        missing = [
-            h for h in ("ce_id", "ce_type", "ce_source", "ce_specversion") if not attrs.get(h)
-        ]
-        if missing:
-            raise UndecodableEvent(f"missing CloudEvents headers: {', '.join(missing)}")
-        if attrs["ce_specversion"] != SPEC_VERSION:
-            raise UndecodableEvent(f"unsupported ce_specversion {attrs['ce_specversion']!r}")
-        content_type = attrs.get("content-type", CONTENT_TYPE)
-        if not content_type.startswith(CONTENT_TYPE):
-            raise UndecodableEvent(f"unsupported content-type {content_type!r}")
-        data = _decode_json_object(value)
-        known = {
-            "ce_id",
-            "ce_type",
-            "ce_source",
-            "ce_specversion",
-            "ce_subject",
-            "ce_time",
-            "content-type",
-            "ce_correlationid",
-            "ce_causationid",
-            "ce_actor",
-            "ce_actoragency",
-            "traceparent",
-        }
+        attrs = _attributes(headers)
         return cls(
             id=attrs["ce_id"],
             type=attrs["ce_type"],
             source=attrs["ce_source"],
             subject=attrs.get("ce_subject", ""),
             time=_parse_time(attrs.get("ce_time")),
-            data=data,
+            data=_decode_json_object(value),
             correlation_id=attrs.get("ce_correlationid"),
             causation_id=attrs.get("ce_causationid"),
             traceparent=attrs.get("traceparent"),
             actor=attrs.get("ce_actor"),
             actor_agency=attrs.get("ce_actoragency"),
-            extra_headers={k: v for k, v in attrs.items() if k not in known},
+            extra_headers={k: v for k, v in attrs.items() if k not in KNOWN_HEADERS},
         )
+
+
+KNOWN_HEADERS = frozenset(
+    {
+        "ce_id",
+        "ce_type",
+        "ce_source",
+        "ce_specversion",
+        "ce_subject",
+        "ce_time",
+        "content-type",
+        "ce_correlationid",
+        "ce_causationid",
+        "ce_actor",
+        "ce_actoragency",
+        "traceparent",
+    }
+)
+MAX_ID_LENGTH = 36
+MAX_TYPE_LENGTH = 200
+
+
+def _attributes(headers: Headers | None) -> dict[str, str]:
+    """The CloudEvents attributes of a message, checked: required, supported, of sane size."""
+    attrs: dict[str, str] = {}
+    for key, raw in headers or ():
+        try:
+            attrs[key] = raw.decode() if raw is not None else ""
+        except UnicodeDecodeError as exc:
+            raise UndecodableEvent(f"header {key} is not UTF-8") from exc
+    missing = [h for h in ("ce_id", "ce_type", "ce_source", "ce_specversion") if not attrs.get(h)]
+    if missing:
+        raise UndecodableEvent(f"missing CloudEvents headers: {', '.join(missing)}")
+    if attrs["ce_specversion"] != SPEC_VERSION:
+        raise UndecodableEvent(f"unsupported ce_specversion {attrs['ce_specversion']!r}")
+    if len(attrs["ce_id"]) > MAX_ID_LENGTH or len(attrs["ce_type"]) > MAX_TYPE_LENGTH:
+        raise UndecodableEvent(
+            f"ce_id or ce_type too long (at most {MAX_ID_LENGTH} and {MAX_TYPE_LENGTH} characters)"
+        )
+    content_type = attrs.get("content-type", CONTENT_TYPE)
+    if not content_type.startswith(CONTENT_TYPE):
+        raise UndecodableEvent(f"unsupported content-type {content_type!r}")
+    return attrs
 
 
 def _decode_json_object(value: bytes | None) -> dict[str, Any]:
@@ -145,6 +158,8 @@ def _decode_json_object(value: bytes | None) -> dict[str, Any]:
         data = json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UndecodableEvent(f"value is not JSON: {exc}") from exc
+    except RecursionError:
+        raise UndecodableEvent("value is JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise UndecodableEvent("value is not a JSON object")
     return data

@@ -356,3 +356,13 @@ async def test_sqlite_runs_the_same_lifecycle(registry_sqlite: Registry) -> None
     async with db.sessions() as session:
         payload = (await session.execute(select(tables.platform.outbox.c.payload))).first()
     assert json.loads(payload.payload)["name"] == "CCN Thuận Châu"
+
+
+async def test_a_new_record_answers_with_its_location(registry: Registry) -> None:
+    body = {"name": "CCN Mường Bú", "province_code": SON_LA, "planned_area_ha": "30"}
+    created = await registry.post("/clusters", body)
+    assert created.status_code == 201
+    location = created.headers["location"]
+    assert location == f"/api/v1/clusters/{created.json()['id']}"
+    fetched = await registry.client.get(location, headers=registry.officer)
+    assert fetched.json() == created.json() and fetched.headers["etag"] == '"1"'

@@ -231,3 +231,21 @@ async def test_relocation_stays_inside_the_province(registry: Registry) -> None:
     )
     detail = problem(response, 422, "validation-error")
     assert detail["errors"][0]["field"] == "cluster_id" and "province 14" in detail["detail"]
+
+
+async def test_a_tenancy_is_found_where_its_location_says(registry: Registry) -> None:
+    cluster = await registry.operating_cluster()
+    facility = await registry.facility()
+    leased = await registry.post(
+        f"/clusters/{cluster['id']}/tenancies",
+        {"facility_id": facility["id"], "leased_area_ha": "2", "start_date": "2012-01-01"},
+    )
+    assert leased.status_code == 201
+    fetched = await registry.client.get(leased.headers["location"], headers=registry.officer)
+    assert fetched.status_code == 200 and fetched.json() == leased.json()
+    elsewhere = await registry.operating_cluster(name="CCN Mai Sơn")
+    problem(
+        await registry.get(f"/clusters/{elsewhere['id']}/tenancies/{leased.json()['id']}"),
+        404,
+        "not-found",
+    )

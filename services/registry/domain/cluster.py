@@ -1,0 +1,387 @@
+"""Clusters (cụm công nghiệp): their lifecycle, land and occupancy, and tenancies."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from shared.errors import Conflict, InvalidInput
+from shared.events import registry as ev
+from shared.events.registry import ClusterStatus
+from shared.principal import Place
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from services.registry.domain.facility import Facility
+
+AREA_QUANTUM = Decimal("0.0001")
+RATE_QUANTUM = Decimal("0.0001")
+NO_AREA = Decimal("0.0000")
+MAX_INVESTMENT_VND = 10**16
+"""A cluster's total infrastructure investment stays a whole number of đồng below this."""
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# -- land ------------------------------------------------------------------------------------
+
+
+class OverLease(Conflict):
+    problem_type = "over-lease"
+    title = "Not enough industrial land left to lease"
+
+
+def quantize_area(value: Decimal) -> Decimal:
+    return value.quantize(AREA_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def occupancy_rate(leased_ha: Decimal, industrial_land_ha: Decimal | None) -> Decimal:
+    """Leased industrial land ÷ industrial land available for lease (tỷ lệ lấp đầy), 0..1."""
+    if not industrial_land_ha:
+        return Decimal("0.0000")
+    return (leased_ha / industrial_land_ha).quantize(RATE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Land:
+    """A cluster's industrial land and what of it is leased."""
+
+    industrial_land_ha: Decimal
+    leased_ha: Decimal
+
+    @property
+    def free_ha(self) -> Decimal:
+        return self.industrial_land_ha - self.leased_ha
+
+    def lease(self, area_ha: Decimal) -> Land:
+        """The land after leasing `area_ha`; occupancy can never pass 100 %."""
+        if area_ha > self.free_ha:
+            raise OverLease(
+                f"leasing {area_ha} ha would push occupancy past 100 %: only {self.free_ha} ha "
+                f"of {self.industrial_land_ha} ha industrial land is free",
+                free_area_ha=str(self.free_ha),
+            )
+        return Land(self.industrial_land_ha, quantize_area(self.leased_ha + area_ha))
+
+    def release(self, area_ha: Decimal) -> Land:
+        return Land(self.industrial_land_ha, quantize_area(max(NO_AREA, self.leased_ha - area_ha)))
+
+    @property
+    def occupancy_rate(self) -> Decimal:
+        return occupancy_rate(self.leased_ha, self.industrial_land_ha)
+
+
+@dataclass(frozen=True)
+class ClusterRules:
+    """Numbers of Decree 32/2024/NĐ-CP that a province may see changed: kept as data."""
+
+    max_area_ha: Decimal = Decimal(75)
+    expansion_min_occupancy: Decimal = Decimal("0.60")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ClusterRules:
+        return cls(
+            max_area_ha=settings.cluster_max_area_ha,
+            expansion_min_occupancy=settings.cluster_expansion_min_occupancy,
+        )
+
+    def check_area(self, area_ha: Decimal, *, field: str) -> None:
+        if area_ha > self.max_area_ha:
+            raise InvalidInput(
+                f"a cluster may cover at most {self.max_area_ha} ha; this would "
+                f"make it {area_ha} ha",
+                field=field,
+            )
+
+    def check_expansion(self, land: Land) -> None:
+        if land.occupancy_rate < self.expansion_min_occupancy:
+            raise Conflict(
+                f"a cluster expands only once {self.expansion_min_occupancy:.0%} of its "
+                f"industrial land is leased; it is at {land.occupancy_rate:.2%}",
+                occupancy_rate=str(land.occupancy_rate),
+            )
+
+
+def check_areas(area_ha: Decimal, industrial_land_ha: Decimal, *, field: str) -> None:
+    if industrial_land_ha > area_ha:
+        raise InvalidInput(
+            f"industrial land ({industrial_land_ha} ha) cannot exceed the cluster's area "
+            f"({area_ha} ha)",
+            field=field,
+        )
+
+
+# -- the cluster lifecycle -------------------------------------------------------------------
+
+
+class IllegalTransition(Conflict):
+    problem_type = "illegal-transition"
+    title = "Not allowed in the cluster's current status"
+
+
+_S = ClusterStatus
+
+
+class Step(Enum):
+    """Each lifecycle command, and the statuses it may start from (Decree 32/2024's order)."""
+
+    ESTABLISH = ("establish", {_S.PLANNED})
+    RECORD_CONSTRUCTION = ("record construction for", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
+    START_OPERATION = ("start operation of", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
+    EXPAND = ("expand", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION, _S.OPERATING})
+    REMOVE = ("remove from the plan", {_S.PLANNED, _S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
+    LEASE = ("lease land in", {_S.OPERATING})
+
+    def __init__(self, verb: str, allowed: set[ClusterStatus]) -> None:
+        self.verb = verb
+        self.allowed = frozenset(allowed)
+
+    def check(self, status: ClusterStatus) -> None:
+        if status not in self.allowed:
+            names = ", ".join(sorted(s.value for s in self.allowed))
+            raise IllegalTransition(
+                f"cannot {self.verb} a cluster that is {status.value}; it must be {names}",
+                current_status=status.value,
+            )
+
+
+class ClusterPlan(Protocol):
+    """A cluster as the provincial plan lists it (quy hoạch)."""
+
+    name: str
+    province_code: str
+    commune_code: str | None
+    planned_area_ha: Decimal
+    sectors: list[str]
+
+
+class Establishment(Protocol):
+    """The provincial People's Committee's decision that establishes a cluster."""
+
+    decision_number: str
+    decision_date: date
+    investor_name: str
+    area_ha: Decimal
+    industrial_land_area_ha: Decimal
+
+
+class Expansion(Protocol):
+    """A decision that enlarges a cluster by some area, of which some is industrial land."""
+
+    decision_number: str
+    decision_date: date
+    added_area_ha: Decimal
+    added_industrial_land_area_ha: Decimal
+
+
+class ConstructionReport(Protocol):
+    """What the infrastructure investor reports it has invested since its last report."""
+
+    investment_vnd: int
+    report_date: date
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Tenants:
+    """The facilities leasing land in a cluster now, and their workers."""
+
+    count: int = 0
+    workers: int = 0
+
+
+NO_TENANTS = Tenants()
+
+
+E = TypeVar("E", bound=ev.Event)
+
+
+@dataclass
+class Cluster:
+    """A cụm công nghiệp: planned → established → under construction → operating; it may be
+    expanded, or removed from the plan before it operates. Tenancies fill its land."""
+
+    id: str
+    name: str
+    province_code: str
+    commune_code: str | None
+    status: ClusterStatus
+    planned_area_ha: Decimal
+    sectors: list[str] = field(default_factory=list)
+    decision_number: str | None = None
+    decision_date: date | None = None
+    investor_name: str | None = None
+    area_ha: Decimal | None = None
+    industrial_land_area_ha: Decimal | None = None
+    leased_area_ha: Decimal = NO_AREA
+    infrastructure_investment_vnd: int = 0
+    operation_start_date: date | None = None
+    removal_reason: str | None = None
+    version: int = 1
+
+    @property
+    def place(self) -> Place:
+        return Place(self.province_code, self.commune_code)
+
+    @property
+    def land(self) -> Land:
+        return Land(self.industrial_land_area_ha or NO_AREA, self.leased_area_ha)
+
+    def _event(self, kind: type[E], **facts: Any) -> E:
+        """An event of this cluster: its state after the change, and the change's own facts
+        (which win where a name is both)."""
+        return kind.model_validate({**vars(self), "cluster_id": self.id, **facts})
+
+    @classmethod
+    def plan(cls, plan: ClusterPlan) -> tuple[Cluster, ev.ClusterPlanned]:
+        cluster = cls(
+            id=new_id(),
+            name=plan.name,
+            province_code=plan.province_code,
+            commune_code=plan.commune_code,
+            status=ClusterStatus.PLANNED,
+            planned_area_ha=quantize_area(plan.planned_area_ha),
+            sectors=plan.sectors,
+        )
+        return cluster, cluster._event(ev.ClusterPlanned)
+
+    def establish(self, decision: Establishment, rules: ClusterRules) -> ev.ClusterEstablished:
+        Step.ESTABLISH.check(self.status)
+        rules.check_area(decision.area_ha, field="area_ha")
+        check_areas(
+            decision.area_ha, decision.industrial_land_area_ha, field="industrial_land_area_ha"
+        )
+        self.status = ClusterStatus.ESTABLISHED
+        self.decision_number, self.decision_date = decision.decision_number, decision.decision_date
+        self.investor_name = decision.investor_name
+        self.area_ha = quantize_area(decision.area_ha)
+        self.industrial_land_area_ha = quantize_area(decision.industrial_land_area_ha)
+        return self._event(ev.ClusterEstablished)
+
+    def record_construction(self, report: ConstructionReport) -> ev.ClusterConstructionProgressed:
+        Step.RECORD_CONSTRUCTION.check(self.status)
+        total = self.infrastructure_investment_vnd + report.investment_vnd
+        if total > MAX_INVESTMENT_VND:
+            raise InvalidInput(
+                f"the cluster's infrastructure investment would total {total} VND, past the "
+                f"{MAX_INVESTMENT_VND} VND a cluster's records can hold; check the amount",
+                field="investment_vnd",
+            )
+        self.status = ClusterStatus.UNDER_CONSTRUCTION
+        self.infrastructure_investment_vnd = total
+        return self._event(
+            ev.ClusterConstructionProgressed,
+            investment_vnd=report.investment_vnd,
+            total_investment_vnd=total,
+            report_date=report.report_date,
+            note=report.note,
+        )
+
+    def start_operation(self, *, start_date: date) -> ev.ClusterOperationStarted:
+        Step.START_OPERATION.check(self.status)
+        if self.decision_date and start_date < self.decision_date:
+            raise InvalidInput(
+                f"operation cannot start before the establishment decision of {self.decision_date}",
+                field="start_date",
+            )
+        self.status = ClusterStatus.OPERATING
+        self.operation_start_date = start_date
+        return self._event(ev.ClusterOperationStarted, start_date=start_date)
+
+    def expand(self, decision: Expansion, rules: ClusterRules) -> ev.ClusterExpanded:
+        Step.EXPAND.check(self.status)
+        rules.check_expansion(self.land)
+        area = (self.area_ha or NO_AREA) + decision.added_area_ha
+        industrial = (self.industrial_land_area_ha or NO_AREA) + (
+            decision.added_industrial_land_area_ha
+        )
+        rules.check_area(area, field="added_area_ha")
+        check_areas(area, industrial, field="added_industrial_land_area_ha")
+        self.area_ha, self.industrial_land_area_ha = quantize_area(area), quantize_area(industrial)
+        self.decision_number, self.decision_date = decision.decision_number, decision.decision_date
+        return self._event(
+            ev.ClusterExpanded,
+            added_area_ha=decision.added_area_ha,
+            added_industrial_land_area_ha=decision.added_industrial_land_area_ha,
+        )
+
+    def remove_from_plan(self, *, reason: str) -> ev.ClusterRemovedFromPlan:
+        Step.REMOVE.check(self.status)
+        previous, self.status = self.status, ClusterStatus.REMOVED
+        self.removal_reason = reason
+        return self._event(ev.ClusterRemovedFromPlan, reason=reason, previous_status=previous)
+
+    def lease(
+        self, facility: Facility, *, area_ha: Decimal, start_date: date, relocation: bool = False
+    ) -> tuple[Tenancy, ev.TenancyStarted]:
+        """Lease industrial land to a facility in a residential area; it moves in."""
+        Step.LEASE.check(self.status)
+        facility.check_free()
+        if self.operation_start_date and start_date < self.operation_start_date:
+            raise InvalidInput(
+                f"a tenancy cannot start before the cluster operates ({self.operation_start_date})",
+                field="start_date",
+            )
+        land = self.land.lease(area_ha)
+        tenancy = Tenancy(
+            new_id(),
+            self.id,
+            facility.id,
+            quantize_area(area_ha),
+            start_date,
+            relocation=relocation,
+        )
+        self.leased_area_ha = land.leased_ha
+        facility.cluster_id = self.id
+        return tenancy, self._tenancy_event(ev.TenancyStarted, tenancy, facility)
+
+    def release(self, tenancy: Tenancy, facility: Facility, *, end_date: date) -> ev.TenancyEnded:
+        """End a tenancy of this cluster: its land is free again, the facility moves out."""
+        tenancy.end(end_date)
+        self.leased_area_ha = self.land.release(tenancy.leased_area_ha).leased_ha
+        facility.cluster_id = None
+        return self._tenancy_event(
+            ev.TenancyEnded, tenancy, facility, released_area_ha=tenancy.leased_area_ha
+        )
+
+    def _tenancy_event(
+        self, kind: type[E], tenancy: Tenancy, facility: Facility, **facts: Any
+    ) -> E:
+        """A tenancy's event, with the cluster's occupancy after it."""
+        return self._event(
+            kind,
+            **vars(tenancy),
+            tenancy_id=tenancy.id,
+            enterprise_id=facility.enterprise_id,
+            cluster_leased_area_ha=self.leased_area_ha,
+            cluster_occupancy_rate=self.land.occupancy_rate,
+            **facts,
+        )
+
+
+@dataclass
+class Tenancy:
+    """Industrial land of a cluster leased to one facility, from a date until it ends."""
+
+    id: str
+    cluster_id: str
+    facility_id: str
+    leased_area_ha: Decimal
+    start_date: date
+    end_date: date | None = None
+    relocation: bool = False
+
+    def end(self, end_date: date) -> None:
+        if self.end_date is not None:
+            raise Conflict(f"tenancy {self.id} already ended on {self.end_date}")
+        if end_date < self.start_date:
+            raise InvalidInput(
+                f"a tenancy cannot end before it started ({self.start_date})", field="end_date"
+            )
+        self.end_date = end_date

@@ -1,0 +1,116 @@
+"""The dead-letter store of one consumer: messages it could not apply, and those parked behind.
+
+A row is `dead` (it failed, or could not be decoded) or `parked` (a later message of a key
+that has a dead one: applying it first would break the key's order). Both keep the key
+blocked until an operator re-drives them; a re-driven row becomes `redriven`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from sqlalchemy import Select, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database, insert_ignoring_duplicates
+from shared.events.envelope import Envelope
+
+BLOCKING = ("dead", "parked")
+PARKED = "parked"
+
+DeadLetter = Any  # a row of the dead_letters table
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    """The dead_letters rows of the consumer `consumer`."""
+
+    db: Database
+    table: Table
+    consumer: str
+
+    def _blocking(self, key: str | None = None) -> Select[Any]:
+        t = self.table
+        query = select(t).where(t.c.consumer == self.consumer, t.c.status.in_(BLOCKING))
+        return query if key is None else query.where(t.c.key == key)
+
+    async def blocks(self, session: AsyncSession, key: str) -> bool:
+        """True if the key has a dead or parked message: its later ones must wait."""
+        found = await session.execute(self._blocking(key).with_only_columns(self.table.c.seq))
+        return found.first() is not None
+
+    async def record(
+        self,
+        message: ConsumerRecord,
+        envelope: Envelope | None,
+        *,
+        reason: str,
+        error: str,
+        at: datetime,
+    ) -> None:
+        """Keep a message that was dead-lettered (once: a crash may repeat this)."""
+        async with self.db.transaction() as session:
+            await insert_ignoring_duplicates(
+                session,
+                self.table,
+                consumer=self.consumer,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=_fit(message_key(message), self.table.c.key),
+                event_id=envelope.id if envelope else None,
+                event_type=envelope.type if envelope else None,
+                status=PARKED if reason == PARKED else "dead",
+                reason=reason,
+                error=error,
+                headers=json.dumps(
+                    {k: v.decode(errors="replace") for k, v in message.headers or ()}
+                ),
+                value=message.value.decode(errors="replace") if message.value else None,
+                created_at=at,
+            )
+
+    async def listed(self, *, include_resolved: bool = False) -> list[DeadLetter]:
+        """Oldest first; only those still blocking unless `include_resolved`."""
+        t = self.table
+        query = (
+            select(t).where(t.c.consumer == self.consumer) if include_resolved else self._blocking()
+        )
+        async with self.db.sessions() as session:
+            return list((await session.execute(query.order_by(t.c.seq))).all())
+
+    async def of_key(self, key: str) -> Sequence[DeadLetter]:
+        """The key's blocking messages, in the order they arrived."""
+        async with self.db.sessions() as session:
+            return (await session.execute(self._blocking(key).order_by(self.table.c.seq))).all()
+
+    async def mark(self, row: DeadLetter, *, status: str, error: str | None = None) -> None:
+        values: dict[str, Any] = {"status": status}
+        if error is not None:
+            values["error"] = error
+        if status == "redriven":
+            values["resolved_at"] = datetime.now(UTC)
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(self.table).where(self.table.c.seq == row.seq).values(**values)
+            )
+
+
+def envelope_of(row: DeadLetter) -> Envelope:
+    """The CloudEvent of a dead-lettered row, as it arrived (UndecodableEvent if it was not)."""
+    headers = [(k, v.encode()) for k, v in json.loads(row.headers).items()]
+    return Envelope.decode(headers, row.value.encode() if row.value is not None else None)
+
+
+def _fit(value: str | None, column: Any) -> str | None:
+    """A value cut to its column's length: a message is kept even if its key is absurd."""
+    return value if value is None else value[: column.type.length]
+
+
+def message_key(message: ConsumerRecord) -> str | None:
+    return message.key.decode(errors="replace") if message.key is not None else None

@@ -1,0 +1,90 @@
+"""Keyset pagination: lists ordered by text keys, continued after an opaque cursor.
+
+A cursor is the last row's keys as a JSON array of strings, base64url-encoded. It is input
+like any other: anything but a cursor this API could have given out is refused with a 422
+naming `cursor`, before it reaches the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, NoReturn, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Column, Select, tuple_
+
+from shared.errors import InvalidInput
+
+T = TypeVar("T")
+
+CURSOR_MAX_LENGTH = 800
+KEY_MAX_LENGTH = 300
+
+
+class PageQuery(BaseModel):
+    """Which page of a list: its size, and where the previous page ended."""
+
+    limit: int = Field(50, ge=1, le=200, description="page size")
+    cursor: str | None = Field(
+        None, max_length=CURSOR_MAX_LENGTH, description="`next_cursor` of the previous page"
+    )
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null at the end"
+    )
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Rows ordered by text columns whose last one is unique (the id), paged by cursor."""
+
+    columns: tuple[Column[Any], ...]
+
+    def page(self, query: Select[Any], cursor: str | None, limit: int) -> Select[Any]:
+        """`query` ordered by the keys, from just after `cursor`, one row more than a page."""
+        if cursor is not None:
+            query = query.where(tuple_(*self.columns) > tuple_(*decode_cursor(cursor, self.size)))
+        return query.order_by(*self.columns).limit(limit + 1)
+
+    def split(self, rows: Sequence[Any], limit: int) -> tuple[list[Any], str | None]:
+        """The page's rows and the cursor of the next page (None at the end)."""
+        items = list(rows[:limit])
+        if len(rows) <= limit:
+            return items, None
+        last = items[-1]
+        return items, encode_cursor(*(getattr(last, c.name) for c in self.columns))
+
+    @property
+    def size(self) -> int:
+        return len(self.columns)
+
+
+def encode_cursor(*keys: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(keys).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[str]:
+    """The keys inside a cursor: exactly `size` strings, or InvalidInput naming `cursor`."""
+    if not 0 < len(cursor) <= CURSOR_MAX_LENGTH:
+        _refuse()
+    try:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        keys = json.loads(raw, parse_constant=_refuse, parse_float=_refuse, parse_int=_refuse)
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        _refuse()
+    if not (isinstance(keys, list) and len(keys) == size):
+        _refuse()
+    if not all(isinstance(k, str) and len(k) <= KEY_MAX_LENGTH for k in keys):
+        _refuse()
+    return keys
+
+
+def _refuse(*_: object) -> NoReturn:
+    raise InvalidInput("cursor is not one this API gave out", field="cursor")

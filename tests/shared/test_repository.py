@@ -1,0 +1,122 @@
+"""The repository base on real databases: entities in and out, and the version guard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Column, DateTime, Integer, String, Table, select
+
+from shared.db import Database, new_metadata
+from shared.errors import NotFound, StaleVersion
+from shared.pagination import Keyset, decode_cursor
+from shared.repository import RepositoryBase
+
+metadata = new_metadata()
+things = Table(
+    "things",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("name_folded", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass
+class Thing:
+    id: str
+    name: str
+    version: int = 1
+
+
+class Things(RepositoryBase[Thing]):
+    table = things
+    entity = Thing
+    what = "thing"
+    folded = ("name",)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.create_all(metadata)
+    yield database
+    await database.dispose()
+
+
+async def test_an_entity_goes_in_and_comes_back_with_its_search_column(db: Database) -> None:
+    async with db.transaction() as session:
+        await Things(session).add(Thing("t1", "Cụm công nghiệp Phố Mới"))
+    async with db.sessions() as session:
+        assert await Things(session).get("t1") == Thing("t1", "Cụm công nghiệp Phố Mới", 1)
+        folded = (await session.execute(select(things.c.name_folded))).scalar_one()
+        with pytest.raises(NotFound, match="no thing t2"):
+            await Things(session).get("t2")
+    assert folded == "cum cong nghiep pho moi"
+
+
+async def test_a_save_bumps_the_version_it_was_read_at(db: Database) -> None:
+    async with db.transaction() as session:
+        await Things(session).add(Thing("t1", "A"))
+    async with db.transaction() as session:
+        thing = await Things(session).lock("t1")
+        thing.name = "B"
+        await Things(session).save(thing)
+    assert thing.version == 2
+    async with db.sessions() as session:
+        assert await Things(session).get("t1") == Thing("t1", "B", 2)
+
+
+async def test_a_write_over_a_version_someone_changed_since_is_refused(db: Database) -> None:
+    async with db.transaction() as session:
+        await Things(session).add(Thing("t1", "first"))
+    async with db.sessions() as session:
+        read_earlier = await Things(session).get("t1")  # not locked
+    async with db.transaction() as session:
+        other = await Things(session).get("t1")
+        other.name = "someone else's"
+        await Things(session).save(other)
+    read_earlier.name = "mine"
+    with pytest.raises(StaleVersion, match="changed by someone else"):
+        async with db.transaction() as session:
+            await Things(session).save(read_earlier)
+    async with db.sessions() as session:
+        assert (await Things(session).get("t1")).name == "someone else's"
+
+
+async def test_the_guard_holds_between_two_open_transactions(pg_db: Database) -> None:
+    await pg_db.create_all(metadata)
+    async with pg_db.transaction() as session:
+        await Things(session).add(Thing("t1", "first"))
+    async with pg_db.transaction() as mine:
+        thing = await Things(mine).get("t1")  # read, not locked
+        async with pg_db.transaction() as theirs:
+            changed = await Things(theirs).get("t1")
+            changed.name = "theirs"
+            await Things(theirs).save(changed)
+        thing.name = "mine"
+        with pytest.raises(StaleVersion):
+            await Things(mine).save(thing)
+
+
+async def test_pages_follow_the_keys_and_cursors_round_trip(db: Database) -> None:
+    async with db.transaction() as session:
+        for i, name in enumerate(["Đông Anh", "Duyên Hải", "Phố Mới", "Mai Sơn", "Yên Châu"]):
+            await Things(session).add(Thing(f"t{i}", name))
+    keyset = Keyset((things.c.name_folded, things.c.id))
+    seen: list[str] = []
+    cursor: str | None = None
+    async with db.sessions() as session:
+        while True:
+            page, cursor = await Things(session).page(
+                select(things), keyset, cursor=cursor, limit=2
+            )
+            seen += [t.name for t in page]
+            if cursor is None:
+                break
+            assert len(decode_cursor(cursor, 2)) == 2
+    assert seen == ["Đông Anh", "Duyên Hải", "Mai Sơn", "Phố Mới", "Yên Châu"]
