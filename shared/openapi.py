@@ -23,7 +23,7 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 DESCRIPTIONS = {
-    400: "Bad request",
+    400: "The body cannot be read: it is not UTF-8 JSON",
     401: "No valid bearer token (send `Authorization: Bearer <token>`)",
     403: "Not allowed: the caller's agency, role or jurisdiction does not cover a record "
     "the request touches",
@@ -112,6 +112,8 @@ def statuses_of(route: Any) -> set[int]:
         found.add(404)
     if any(_walk_params(route.dependant)) or route.body_field is not None:
         found.add(422)
+    if route.body_field is not None:
+        found.add(400)  # a body that is not UTF-8 cannot even be parsed as JSON
     return found
 
 

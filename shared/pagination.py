@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Column, Select, tuple_
 
 from shared.errors import InvalidInput
+from shared.text import no_nul
 
 T = TypeVar("T")
 
@@ -32,6 +33,11 @@ class PageQuery(BaseModel):
     cursor: str | None = Field(
         None, max_length=CURSOR_MAX_LENGTH, description="`next_cursor` of the previous page"
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        return no_nul(value) if isinstance(value, str) else value
 
 
 class Page(BaseModel, Generic[T]):

@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Self
 
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared import geo
 from shared.pagination import PageQuery
 from shared.preconditions import MAX_VERSION
 from shared.principal import Place
-from shared.text import nfc
+from shared.text import nfc, no_nul
 
 AreaHa = Annotated[
     Decimal, Field(gt=0, max_digits=12, decimal_places=4, description="hectares, up to 4 decimals")
@@ -22,6 +22,15 @@ Text = Annotated[str, Field(min_length=1, max_length=300)]
 LongText = Annotated[str, Field(min_length=1, max_length=2000)]
 Vnd = Annotated[int, Field(ge=0, le=10**16, description="Vietnamese đồng, whole")]
 
+RecordId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[!-~]+$",
+        description="the id the API gave the record",
+    ),
+]
 ProvinceFilter = Annotated[
     str | None, Query(pattern=r"^\d{2}$", description="province code, e.g. 14 (Sơn La)")
 ]
@@ -35,7 +44,7 @@ class Body(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _nfc(cls, value: object) -> object:
-        return nfc(value) if isinstance(value, str) else value
+        return nfc(no_nul(value)) if isinstance(value, str) else value
 
 
 class Versioned(Body):

@@ -7,6 +7,13 @@ import unicodedata
 from unidecode import unidecode
 
 
+def no_nul(text: str) -> str:
+    """Text with no NUL character: no record holds one (PostgreSQL text cannot)."""
+    if "\x00" in text:
+        raise ValueError("text may not contain the NUL character (U+0000)")
+    return text
+
+
 def nfc(text: str) -> str:
     """Text as stored: NFC-normalised, trimmed."""
     return unicodedata.normalize("NFC", text).strip()

@@ -11,7 +11,7 @@ from services.registry import schemas as s
 from shared.commands import Read, Run
 from shared.pagination import Page
 from shared.preconditions import IfMatch, Precondition
-from shared.schemas import ProvinceFilter
+from shared.schemas import ProvinceFilter, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -32,13 +32,13 @@ async def list_clusters(
 
 
 @router.get("/clusters/{cluster_id}", summary="One cluster; its ETag is its version")
-async def get_cluster(cluster_id: str, read: Read) -> s.ClusterView:
+async def get_cluster(cluster_id: RecordId, read: Read) -> s.ClusterView:
     return await read(h.get_cluster, cluster_id=cluster_id)
 
 
 @router.post("/clusters/{cluster_id}/establishment", summary="Establish a cluster (approver)")
 async def establish_cluster(
-    cluster_id: str, body: s.EstablishCluster, if_match: IfMatch, run: Run
+    cluster_id: RecordId, body: s.EstablishCluster, if_match: IfMatch, run: Run
 ) -> s.ClusterView:
     version = Precondition.of(if_match, body.version)
     return await run(h.establish_cluster, cluster_id=cluster_id, cmd=body, version=version)
@@ -46,7 +46,7 @@ async def establish_cluster(
 
 @router.post("/clusters/{cluster_id}/construction", summary="Record infrastructure investment")
 async def record_construction(
-    cluster_id: str, body: s.RecordConstruction, if_match: IfMatch, run: Run
+    cluster_id: RecordId, body: s.RecordConstruction, if_match: IfMatch, run: Run
 ) -> s.ClusterView:
     version = Precondition.of(if_match, body.version)
     return await run(h.record_construction, cluster_id=cluster_id, cmd=body, version=version)
@@ -54,7 +54,7 @@ async def record_construction(
 
 @router.post("/clusters/{cluster_id}/operation", summary="Open the cluster to tenants")
 async def start_operation(
-    cluster_id: str, body: s.StartOperation, if_match: IfMatch, run: Run
+    cluster_id: RecordId, body: s.StartOperation, if_match: IfMatch, run: Run
 ) -> s.ClusterView:
     version = Precondition.of(if_match, body.version)
     return await run(h.start_operation, cluster_id=cluster_id, cmd=body, version=version)
@@ -62,7 +62,7 @@ async def start_operation(
 
 @router.post("/clusters/{cluster_id}/expansion", summary="Expand the cluster (approver)")
 async def expand_cluster(
-    cluster_id: str, body: s.ExpandCluster, if_match: IfMatch, run: Run
+    cluster_id: RecordId, body: s.ExpandCluster, if_match: IfMatch, run: Run
 ) -> s.ClusterView:
     version = Precondition.of(if_match, body.version)
     return await run(h.expand_cluster, cluster_id=cluster_id, cmd=body, version=version)
@@ -73,7 +73,7 @@ async def expand_cluster(
     summary="Remove a cluster from the plan (approver; not once operating)",
 )
 async def remove_cluster(
-    cluster_id: str, body: s.RemoveCluster, if_match: IfMatch, run: Run
+    cluster_id: RecordId, body: s.RemoveCluster, if_match: IfMatch, run: Run
 ) -> s.ClusterView:
     version = Precondition.of(if_match, body.version)
     return await run(h.remove_cluster, cluster_id=cluster_id, cmd=body, version=version)
@@ -87,17 +87,19 @@ async def remove_cluster(
     status_code=201,
     summary="Lease industrial land to a facility of the province",
 )
-async def start_tenancy(cluster_id: str, body: s.StartTenancy, run: Run) -> s.TenancyView:
+async def start_tenancy(cluster_id: RecordId, body: s.StartTenancy, run: Run) -> s.TenancyView:
     return await run(h.start_tenancy, cluster_id=cluster_id, cmd=body)
 
 
 @router.get("/clusters/{cluster_id}/tenancies", summary="A cluster's tenancies")
-async def list_tenancies(cluster_id: str, read: Read, active: bool = True) -> list[s.TenancyView]:
+async def list_tenancies(
+    cluster_id: RecordId, read: Read, active: bool = True
+) -> list[s.TenancyView]:
     return await read(h.list_tenancies, cluster_id=cluster_id, active=active)
 
 
 @router.get("/clusters/{cluster_id}/tenancies/{tenancy_id}", summary="One tenancy")
-async def get_tenancy(cluster_id: str, tenancy_id: str, read: Read) -> s.TenancyView:
+async def get_tenancy(cluster_id: RecordId, tenancy_id: RecordId, read: Read) -> s.TenancyView:
     return await read(h.get_tenancy, cluster_id=cluster_id, tenancy_id=tenancy_id)
 
 
@@ -106,7 +108,7 @@ async def get_tenancy(cluster_id: str, tenancy_id: str, read: Read) -> s.Tenancy
     summary="End a tenancy; its land is free again",
 )
 async def end_tenancy(
-    cluster_id: str, tenancy_id: str, body: s.EndTenancy, run: Run
+    cluster_id: RecordId, tenancy_id: RecordId, body: s.EndTenancy, run: Run
 ) -> s.TenancyView:
     return await run(h.end_tenancy, cluster_id=cluster_id, tenancy_id=tenancy_id, cmd=body)
 
@@ -131,7 +133,7 @@ async def list_enterprises(
 
 
 @router.get("/enterprises/{enterprise_id}", summary="One enterprise")
-async def get_enterprise(enterprise_id: str, read: Read) -> s.EnterpriseView:
+async def get_enterprise(enterprise_id: RecordId, read: Read) -> s.EnterpriseView:
     return await read(h.get_enterprise, enterprise_id=enterprise_id)
 
 
@@ -155,7 +157,7 @@ async def list_facilities(
 
 
 @router.get("/facilities/{facility_id}", summary="One facility; its ETag is its version")
-async def get_facility(facility_id: str, read: Read) -> s.FacilityView:
+async def get_facility(facility_id: RecordId, read: Read) -> s.FacilityView:
     return await read(h.get_facility, facility_id=facility_id)
 
 
@@ -165,7 +167,7 @@ async def get_facility(facility_id: str, read: Read) -> s.FacilityView:
     summary="Move a facility from a residential area into a cluster (di dời)",
 )
 async def relocate_facility(
-    facility_id: str, body: s.RelocateFacility, run: Run
+    facility_id: RecordId, body: s.RelocateFacility, run: Run
 ) -> s.RelocationView:
     return await run(h.relocate_facility, facility_id=facility_id, cmd=body)
 

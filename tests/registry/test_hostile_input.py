@@ -177,3 +177,38 @@ async def test_construction_investment_cannot_total_past_the_vnd_limit(
     after = await registry.ok("GET", f"/clusters/{cluster['id']}")
     assert after["infrastructure_investment_vnd"] == 10**16
     assert after["version"] == built["version"]
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/clusters/a%00b", "cluster_id"),
+        ("/clusters?q=pho%00moi", "q"),
+        ("/enterprises?tax_code=%00", "tax_code"),
+        ("/facilities?cluster_id=%00", "cluster_id"),
+    ],
+)
+async def test_a_nul_character_in_a_path_or_query_is_422(
+    registry: Registry, path: str, field: str
+) -> None:
+    body = problem(await registry.get(path), 422, "validation-error")
+    assert [e["field"] for e in body["errors"]] == [field]
+
+
+async def test_a_nul_character_in_a_body_is_422_naming_the_field(registry: Registry) -> None:
+    response = await registry.post(
+        "/clusters", {"name": "CCN\u0000", "province_code": "14", "planned_area_ha": "10"}
+    )
+    body = problem(response, 422, "validation-error")
+    assert body["errors"][0]["field"] == "name" and "NUL" in body["errors"][0]["message"]
+
+
+async def test_a_body_that_is_not_utf8_is_a_documented_400(registry: Registry) -> None:
+    response = await registry.client.post(
+        "/api/v1/clusters",
+        content=b'{"name": "\xff"}',
+        headers={**registry.officer, "Content-Type": "application/json"},
+    )
+    problem(response, 400, "bad-request")
+    documented = (await registry.client.get("/openapi.json")).json()
+    assert "400" in documented["paths"]["/api/v1/clusters"]["post"]["responses"]

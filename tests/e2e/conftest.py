@@ -1,0 +1,99 @@
+"""A service as operators run it: `ccn serve <service>` in its own process, on a fresh PostgreSQL
+database and the session's Kafka broker, reached over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.localinfra import PostgresServer, free_port
+
+JWT_SECRET = "e2e-secret-0123456789abcdef0123456789"
+READY_WITHIN_S = 60
+
+
+@dataclass(frozen=True)
+class ServedService:
+    """A running `ccn serve` process: its name, its base URL, the secret that signs its tokens,
+    and the file its output goes to."""
+
+    name: str
+    url: str
+    jwt_secret: str
+    log: Path
+
+
+def _tail(log: Path, lines: int = 60) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], name: str, url: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_WITHIN_S
+    while time.monotonic() < deadline:
+        code = server.poll()
+        if code is not None:
+            raise AssertionError(f"`ccn serve {name}` exited with {code} on startup:\n{_tail(log)}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"`ccn serve {name}` was not ready in {READY_WITHIN_S} s:\n{_tail(log)}")
+
+
+@pytest.fixture
+def served_service(
+    request: pytest.FixtureRequest,
+    postgres_server: PostgresServer,
+    kafka_bootstrap: str,
+    tmp_path: Path,
+) -> Iterator[ServedService]:
+    """`ccn serve <service>` on a fresh database; name the service by indirect parametrization:
+    `@pytest.mark.parametrize("served_service", ["registry"], indirect=True)`."""
+    name = getattr(request, "param", None)
+    if not isinstance(name, str):
+        raise pytest.UsageError(
+            'served_service needs a service name: @pytest.mark.parametrize("served_service", '
+            '["registry"], indirect=True)'
+        )
+    port = free_port()
+    database = postgres_server.create_database()
+    env = {
+        **os.environ,
+        "CCN_DATABASE_URL": postgres_server.url(database),
+        "CCN_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "CCN_JWT_SECRET": JWT_SECRET,
+        "CCN_LOG_LEVEL": "WARNING",
+    }
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "serve", name, "--port", str(port)],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(server, name, url, log)
+        yield ServedService(name=name, url=url, jwt_secret=JWT_SECRET, log=log)
+    finally:
+        server.terminate()
+        try:
+            code = server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            code = server.wait()
+        postgres_server.drop_database(database)
+    # uvicorn finishes the lifespan (relay and consumers stop), then re-raises SIGTERM.
+    assert code in (0, -signal.SIGTERM), f"`ccn serve {name}` exited with {code}:\n{_tail(log)}"
