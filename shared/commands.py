@@ -31,7 +31,7 @@ from shared.idempotency import (
     checked_key,
     fingerprint,
 )
-from shared.openapi import answers
+from shared.openapi import answers, describes_views
 from shared.outbox import Outbox
 from shared.preconditions import etag
 from shared.principal import Permit, Principal
@@ -202,6 +202,7 @@ def _etag_of(view: object) -> dict[str, str]:
 
 
 @answers(404, 409, 422, 503)
+@describes_views(location=True)
 async def command_runner(
     request: Request,
     response: Response,
@@ -219,6 +220,7 @@ async def command_runner(
 
 
 @answers(503)
+@describes_views(location=False)
 async def query_runner(
     request: Request, response: Response, caller: CurrentPrincipal
 ) -> QueryRunner:

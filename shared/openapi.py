@@ -36,6 +36,17 @@ DESCRIPTIONS = {
 }
 
 _ANSWERS: dict[Callable[..., Any], frozenset[int]] = {}
+_VIEW_HEADERS: dict[Callable[..., Any], bool] = {}
+ETAG = {
+    "description": "the record's version, to send back as If-Match",
+    "required": True,
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+}
+LOCATION = {
+    "description": "where the new record can be read",
+    "required": True,
+    "schema": {"type": "string"},
+}
 
 
 def answers(*statuses: int) -> Callable[[F], F]:
@@ -43,6 +54,17 @@ def answers(*statuses: int) -> Callable[[F], F]:
 
     def mark(dependency: F) -> F:
         _ANSWERS[dependency] = frozenset(statuses)
+        return dependency
+
+    return mark
+
+
+def describes_views(*, location: bool) -> Callable[[F], F]:
+    """Mark a FastAPI dependency that answers with a view: its `ETag` when the view has a
+    version, and (if `location`) the `Location` of a 201's new record when the view has an id."""
+
+    def mark(dependency: F) -> F:
+        _VIEW_HEADERS[dependency] = location
         return dependency
 
     return mark
@@ -98,6 +120,9 @@ def _document_problems(schema: dict[str, Any], app: FastAPI) -> None:
             continue
         for method in route.methods or ():
             responses = schema["paths"][route.path_format][method.lower()]["responses"]
+            success = responses.get(str(route.status_code or 200))
+            if success is not None:
+                success.setdefault("headers", {}).update(_view_headers(route))
             for status in sorted(statuses_of(route)):
                 responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
             for status, response in responses.items():
@@ -115,6 +140,18 @@ def statuses_of(route: Any) -> set[int]:
     if route.body_field is not None:
         found.add(400)  # a body that is not UTF-8 cannot even be parsed as JSON
     return found
+
+
+def _view_headers(route: Any) -> dict[str, Any]:
+    """The headers a route's success carries: the view's ETag and a new record's Location."""
+    fields = getattr(route.response_model, "model_fields", {})
+    marks = [_VIEW_HEADERS[d.call] for d in _walk(route.dependant) if d.call in _VIEW_HEADERS]
+    headers: dict[str, Any] = {}
+    if marks and "version" in fields:
+        headers["ETag"] = ETAG
+    if any(marks) and route.status_code == 201 and "id" in fields:
+        headers["Location"] = LOCATION
+    return headers
 
 
 def _walk(dependant: Dependant) -> Iterator[Dependant]:

@@ -99,3 +99,17 @@ async def test_a_wrong_method_lists_every_allowed_one(registry: Registry) -> Non
     problem(response, 405, "method-not-allowed")
     allowed = {m.strip().upper() for m in response.headers["allow"].split(",")}
     assert {"GET", "POST"} <= allowed, response.headers["allow"]
+
+
+async def test_the_etag_and_location_a_client_gets_are_documented(registry: Registry) -> None:
+    document, _ = await _operations(registry)
+    paths = document["paths"]
+    planned = paths["/api/v1/clusters"]["post"]["responses"]["201"]["headers"]
+    one = paths["/api/v1/clusters/{cluster_id}"]["get"]["responses"]["200"]["headers"]
+    lease = paths["/api/v1/clusters/{cluster_id}/tenancies"]["post"]["responses"]["201"]["headers"]
+    assert set(planned) == {"ETag", "Location"} and set(one) == {"ETag"}
+    assert set(lease) == {"Location"}  # a tenancy has no version of its own
+    created = await registry.post(
+        "/clusters", {"name": "CCN Nà Sản", "province_code": "14", "planned_area_ha": "20"}
+    )
+    assert {"etag", "location"} <= set(created.headers)
