@@ -142,9 +142,21 @@ def schemas(
 ServiceArg = Annotated[str, typer.Argument(help="a service: registry, ...")]
 
 
-def _service(name: str) -> ServiceSpec[Any]:
-    from shared.service import load_service
+def load_service(name: str) -> ServiceSpec[Any]:
+    """The spec of one of the platform's services (`services.SERVICES`), by name."""
+    import importlib
 
+    from services import SERVICES
+
+    if name not in SERVICES:
+        raise LookupError(
+            f"no service named {name!r}; the platform has {', '.join(SERVICES) or 'none yet'}"
+        )
+    spec: ServiceSpec[Any] = importlib.import_module(f"services.{name}.app").service
+    return spec
+
+
+def _service(name: str) -> ServiceSpec[Any]:
     try:
         return load_service(name)
     except LookupError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
@@ -17,46 +17,46 @@ from sqlalchemy.engine import Connection
 
 from shared.db import Database
 
-if TYPE_CHECKING:
-    from shared.service import ServiceSpec
-
 ENVIRONMENT = Path(__file__).with_name("alembic")
 
 
-def alembic_config(spec: ServiceSpec[Any], database_url: str) -> Config:
-    if not spec.versions.is_dir():
-        raise LookupError(f"service {spec.name!r} has no migrations folder at {spec.versions}")
+class Migrated(Protocol):
+    """A service as its migrations see it: its tables and its folder of revisions."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def metadata(self) -> MetaData: ...
+    @property
+    def versions(self) -> Path: ...
+
+
+def alembic_config(service: Migrated, database_url: str) -> Config:
+    if not service.versions.is_dir():
+        raise LookupError(f"{service.name} has no migrations folder at {service.versions}")
     config = Config()
     config.set_main_option("script_location", str(ENVIRONMENT))
-    config.set_main_option("version_locations", str(spec.versions))
+    config.set_main_option("version_locations", str(service.versions))
     config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url)
-    config.attributes["target_metadata"] = spec.metadata
+    config.attributes["target_metadata"] = service.metadata
     return config
 
 
-def _spec(service: ServiceSpec[Any] | str) -> ServiceSpec[Any]:
-    from shared.service import load_service
-
-    return load_service(service) if isinstance(service, str) else service
-
-
-def upgrade(service: ServiceSpec[Any] | str, database_url: str, revision: str = "head") -> None:
+def upgrade(service: Migrated, database_url: str, revision: str = "head") -> None:
     """Apply migrations (blocking; runs its own event loop)."""
-    command.upgrade(alembic_config(_spec(service), database_url), revision)
+    command.upgrade(alembic_config(service, database_url), revision)
 
 
-async def upgrade_async(service: ServiceSpec[Any] | str, database_url: str) -> None:
+async def upgrade_async(service: Migrated, database_url: str) -> None:
     """Apply migrations from async code: Alembic runs in a worker thread with its own loop."""
     await asyncio.to_thread(upgrade, service, database_url)
 
 
-def revision(service: ServiceSpec[Any] | str, database_url: str, message: str) -> None:
+def revision(service: Migrated, database_url: str, message: str) -> None:
     """Write the next migration of a service from the difference of its tables and the
     database (which must be at head)."""
-    command.revision(
-        alembic_config(_spec(service), database_url), message=message, autogenerate=True
-    )
+    command.revision(alembic_config(service, database_url), message=message, autogenerate=True)
 
 
 def _storage_type(kind: str, obj: Any, _autogen: Any) -> str | bool:

@@ -165,18 +165,6 @@ def _running(start: Callable[[], None], stop: Callable[[], Awaitable[None]]) -> 
     return hook
 
 
-def load_service(name: str) -> ServiceSpec[Any]:
-    """The spec of one of the platform's services, by name (`services.SERVICES`)."""
-    from services import SERVICES
-
-    if name not in SERVICES:
-        raise LookupError(
-            f"no service named {name!r}; the platform has {', '.join(SERVICES) or 'none yet'}"
-        )
-    spec: ServiceSpec[Any] = importlib.import_module(f"services.{name}.app").service
-    return spec
-
-
 def sample_data_caller(agency: str, province: str) -> Principal:
     """Who sample data is recorded as: an administrator of one agency in one province."""
     return Principal.model_validate(

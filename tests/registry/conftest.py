@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.registry.app import create_app
+from services.registry.app import create_app, service
 from shared.auth import mint_token
 from shared.localinfra import PostgresServer
 from shared.migrations import upgrade
@@ -24,14 +24,14 @@ SECRET = "registry-test-secret-0123456789abcdef"
 def registry_template(postgres_server: PostgresServer) -> str:
     """A PostgreSQL database with the registry's migrations applied, to copy per test."""
     name = postgres_server.create_database(name="registry_template")
-    upgrade("registry", postgres_server.url(name))
+    upgrade(service, postgres_server.url(name))
     return name
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("registry") / "template.db"
-    upgrade("registry", f"sqlite+aiosqlite:///{path}")
+    upgrade(service, f"sqlite+aiosqlite:///{path}")
     return path
 
 

@@ -7,16 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from shared.errors import Conflict, InvalidInput
 from shared.events import registry as ev
 from shared.events.registry import ClusterStatus
 from shared.principal import Place
 from shared.settings import Settings
-
-if TYPE_CHECKING:
-    from services.registry.domain.facility import Facility
 
 AREA_QUANTUM = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0001")
@@ -188,6 +185,16 @@ class ConstructionReport(Protocol):
     note: str | None
 
 
+class Lessee(Protocol):
+    """What leasing land needs of a facility: who it is, and where it is now."""
+
+    id: str
+    enterprise_id: str
+    cluster_id: str | None
+
+    def check_free(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Tenants:
     """The facilities leasing land in a cluster now, and their workers."""
@@ -318,7 +325,7 @@ class Cluster:
         return self._event(ev.ClusterRemovedFromPlan, reason=reason, previous_status=previous)
 
     def lease(
-        self, facility: Facility, *, area_ha: Decimal, start_date: date, relocation: bool = False
+        self, facility: Lessee, *, area_ha: Decimal, start_date: date, relocation: bool = False
     ) -> tuple[Tenancy, ev.TenancyStarted]:
         """Lease industrial land to a facility in a residential area; it moves in."""
         Step.LEASE.check(self.status)
@@ -341,7 +348,7 @@ class Cluster:
         facility.cluster_id = self.id
         return tenancy, self._tenancy_event(ev.TenancyStarted, tenancy, facility)
 
-    def release(self, tenancy: Tenancy, facility: Facility, *, end_date: date) -> ev.TenancyEnded:
+    def release(self, tenancy: Tenancy, facility: Lessee, *, end_date: date) -> ev.TenancyEnded:
         """End a tenancy of this cluster: its land is free again, the facility moves out."""
         tenancy.end(end_date)
         self.leased_area_ha = self.land.release(tenancy.leased_area_ha).leased_ha
@@ -351,7 +358,7 @@ class Cluster:
         )
 
     def _tenancy_event(
-        self, kind: type[E], tenancy: Tenancy, facility: Facility, **facts: Any
+        self, kind: type[E], tenancy: Tenancy, facility: Lessee, **facts: Any
     ) -> E:
         """A tenancy's event, with the cluster's occupancy after it."""
         return self._event(
