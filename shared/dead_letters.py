@@ -41,7 +41,9 @@ class DeadLetters:
 
     async def blocks(self, session: AsyncSession, key: str) -> bool:
         """True if the key has a dead or parked message: its later ones must wait."""
-        found = await session.execute(self._blocking(key).with_only_columns(self.table.c.seq))
+        found = await session.execute(
+            self._blocking(key).with_only_columns(self.table.c.seq).limit(1)
+        )
         return found.first() is not None
 
     async def record(
