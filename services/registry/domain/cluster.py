@@ -357,9 +357,7 @@ class Cluster:
             ev.TenancyEnded, tenancy, facility, released_area_ha=tenancy.leased_area_ha
         )
 
-    def _tenancy_event(
-        self, kind: type[E], tenancy: Tenancy, facility: Lessee, **facts: Any
-    ) -> E:
+    def _tenancy_event(self, kind: type[E], tenancy: Tenancy, facility: Lessee, **facts: Any) -> E:
         """A tenancy's event, with the cluster's occupancy after it."""
         return self._event(
             kind,
