@@ -101,14 +101,14 @@ def install_problem_documents(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            _document_problems(schema, app)
+            _document_responses(schema, app)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _document_problems(schema: dict[str, Any], app: FastAPI) -> None:
+def _document_responses(schema: dict[str, Any], app: FastAPI) -> None:
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
