@@ -162,9 +162,7 @@ class CommandRunner:
             self.caller,
             bind(handler, *args, **kwargs),
             key=self.key,
-            fingerprint=fingerprint(
-                self.request.method, self.request.url.path, jsonable_encoder([args, kwargs])
-            ),
+            fingerprint=self._fingerprint(args, kwargs) if self.key is not None else "",
             status_code=status_code,
             headers=lambda view: self._headers(view, status_code),
         )
@@ -173,6 +171,11 @@ class CommandRunner:
         self.response.headers.update(outcome.headers)
         assert outcome.view is not None
         return outcome.view
+
+    def _fingerprint(self, args: object, kwargs: object) -> str:
+        """What makes this request the same request when it is retried under its key."""
+        request = self.request
+        return fingerprint(request.method, request.url.path, jsonable_encoder([args, kwargs]))
 
     def _headers(self, view: BaseModel, status_code: int) -> dict[str, str]:
         headers = _etag_of(view)

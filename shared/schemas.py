@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Self
 
-from fastapi import Path, Query
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared import geo
@@ -30,9 +30,6 @@ RecordId = Annotated[
         pattern=r"^[!-~]+$",
         description="the id the API gave the record",
     ),
-]
-ProvinceFilter = Annotated[
-    str | None, Query(pattern=r"^\d{2}$", description="province code, e.g. 14 (Sơn La)")
 ]
 
 
@@ -80,11 +77,16 @@ class Located(BaseModel):
         return Place(self.province_code, self.commune_code)
 
 
-class ListQuery(PageQuery):
-    """A page of records of one province (every province the caller may see, if none is
-    named), whose names contain `q` whatever the accents ("pho moi" finds "Phố Mới")."""
+class ProvinceQuery(BaseModel):
+    """Records of one province; of every province the caller may see, if none is named."""
 
     province_code: str | None = Field(
         None, pattern=r"^\d{2}$", description="province code, e.g. 14 (Sơn La)"
     )
+
+
+class ListQuery(PageQuery, ProvinceQuery):
+    """A page of records whose names contain `q` whatever the accents ("pho moi" finds
+    "Phố Mới")."""
+
     q: str | None = Field(None, max_length=100, description="part of the name, accents optional")

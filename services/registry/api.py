@@ -11,7 +11,7 @@ from services.registry import schemas as s
 from shared.commands import Read, Run
 from shared.pagination import Page
 from shared.preconditions import IfMatch, Precondition
-from shared.schemas import ProvinceFilter, RecordId
+from shared.schemas import ProvinceQuery, RecordId
 
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
@@ -177,6 +177,6 @@ async def relocate_facility(
     summary="Facilities classified as polluting, most urgent first, and whether moved",
 )
 async def list_relocation_candidates(
-    read: Read, province_code: ProvinceFilter = None
+    query: Annotated[ProvinceQuery, Query()], read: Read
 ) -> list[s.RelocationCandidateView]:
-    return await read(h.list_relocation_candidates, province_code=province_code)
+    return await read(h.list_relocation_candidates, province_code=query.province_code)

@@ -68,7 +68,7 @@ async def plan_cluster(uow: Uow, *, cmd: s.PlanCluster) -> s.ClusterView:
     cluster, planned = Cluster.plan(cmd)
     await Clusters(uow.session).add(cluster)
     await uow.record(planned)
-    return await _cluster_view(uow, cluster)
+    return s.ClusterView.of(cluster, NO_TENANTS)
 
 
 async def establish_cluster(

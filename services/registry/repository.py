@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import tables as t
 from services.registry.domain import Cluster, Enterprise, Facility, Tenancy, Tenants
@@ -134,7 +135,7 @@ class RelocationCandidates:
 
     table = t.relocation_candidates
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def classified(self, event: FacilityClassifiedPolluting, *, event_id: str) -> None:

@@ -18,12 +18,19 @@ from shared.settings import Settings
 AREA_QUANTUM = Decimal("0.0001")
 RATE_QUANTUM = Decimal("0.0001")
 NO_AREA = Decimal("0.0000")
+E = TypeVar("E", bound=ev.Event)
 MAX_INVESTMENT_VND = 10**16
 """A cluster's total infrastructure investment stays a whole number of đồng below this."""
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def event_of(kind: type[E], entity: object, **facts: Any) -> E:
+    """An event saying what an entity is after a change, and the change's own facts (which win
+    where a name is both)."""
+    return kind.model_validate({**vars(entity), **facts})
 
 
 # -- land ------------------------------------------------------------------------------------
@@ -206,9 +213,6 @@ class Tenants:
 NO_TENANTS = Tenants()
 
 
-E = TypeVar("E", bound=ev.Event)
-
-
 @dataclass
 class Cluster:
     """A cụm công nghiệp: planned → established → under construction → operating; it may be
@@ -241,9 +245,7 @@ class Cluster:
         return Land(self.industrial_land_area_ha or NO_AREA, self.leased_area_ha)
 
     def _event(self, kind: type[E], **facts: Any) -> E:
-        """An event of this cluster: its state after the change, and the change's own facts
-        (which win where a name is both)."""
-        return kind.model_validate({**vars(self), "cluster_id": self.id, **facts})
+        return event_of(kind, self, **{"cluster_id": self.id, **facts})
 
     @classmethod
     def plan(cls, plan: ClusterPlan) -> tuple[Cluster, ev.ClusterPlanned]:

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from services.registry.domain.cluster import Cluster, E, Tenancy, new_id
+from services.registry.domain.cluster import Cluster, E, Tenancy, event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import registry as ev
 from shared.events.registry import EnterpriseKind, FacilityLocation
@@ -50,10 +50,9 @@ class Enterprise:
     ) -> tuple[Enterprise, ev.EnterpriseRegistered]:
         r = registration
         enterprise = cls(new_id(), r.name, r.tax_code, r.kind, r.province_code)
-        registered = ev.EnterpriseRegistered.model_validate(
-            {**vars(enterprise), "enterprise_id": enterprise.id}
+        return enterprise, event_of(
+            ev.EnterpriseRegistered, enterprise, enterprise_id=enterprise.id
         )
-        return enterprise, registered
 
 
 @dataclass
@@ -82,8 +81,7 @@ class Facility:
         return FacilityLocation.CLUSTER if self.cluster_id else FacilityLocation.RESIDENTIAL_AREA
 
     def _event(self, kind: type[E], **facts: Any) -> E:
-        """An event of this facility: its state after the change, and the change's facts."""
-        return kind.model_validate({**vars(self), "facility_id": self.id, **facts})
+        return event_of(kind, self, **{"facility_id": self.id, **facts})
 
     @classmethod
     def register(
