@@ -241,7 +241,9 @@ async def test_poison_messages_go_to_the_dlq_with_the_reason_and_the_next_is_pro
     consumer = projection.consumer(kafka_bootstrap, "poison-test")
     consumer.start()
     try:
+        # The four messages sit on different partitions: wait for all of them, not the first.
         assert await wait_until(lambda: _inbox_at_least(projection, 1))
+        assert await wait_until(lambda: _dead_at_least(projection, 3))
     finally:
         await consumer.stop()
     assert await projection.state() == {"a": [1]}
