@@ -17,7 +17,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -29,12 +28,9 @@ from shared.outbox import Outbox, OutboxRelay
 from shared.tables import add_platform_tables
 
 
-class TenancyStartedSample(Event):
+class TenancyStartedSample(Event, service="bench", aggregate="cluster", subject="cluster_id"):
     """A representative event: ids, codes, an area, an amount, a date."""
 
-    service: ClassVar[str] = "bench"
-    aggregate: ClassVar[str] = "cluster"
-    subject_field: ClassVar[str] = "cluster_id"
     cluster_id: str
     facility_id: str
     province_code: str

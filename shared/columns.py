@@ -1,13 +1,24 @@
-"""Column types of the platform's conventions: exact hectares, enums and JSON lists as text."""
+"""Columns by the platform's conventions: exact hectares, enums and JSON lists as text, and the
+columns every record has (id, name and its folded twin, place, version and timestamps)."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import BigInteger, String, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 
 M2_PER_HA = 10_000
@@ -58,3 +69,45 @@ class JsonList(TypeDecorator[list[Any]]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[Any] | None:
         return None if value is None else list(json.loads(value))
+
+
+# -- the columns of a record a RepositoryBase keeps -------------------------------------------
+
+
+def record_id() -> Column[str]:
+    """The primary key: a UUID as text."""
+    return Column("id", String(36), primary_key=True)
+
+
+def reference(name: str, target: str | None = None, *, nullable: bool = False) -> Column[str]:
+    """The id of another record, with its foreign key when the record lives in this database."""
+    keys = [ForeignKey(target)] if target else []
+    return Column(name, String(36), *keys, nullable=nullable)
+
+
+def named(length: int = 300) -> tuple[Column[str], Column[str]]:
+    """A name, and the same name without accents for search (`RepositoryBase.folded`)."""
+    return Column("name", String(length), nullable=False), Column(
+        "name_folded", String(length), nullable=False
+    )
+
+
+def located(*, commune_required: bool) -> tuple[Column[str], Column[str]]:
+    """The province (2 digits) and commune (5 digits) a record belongs to."""
+    return Column("province_code", String(2), nullable=False), Column(
+        "commune_code", String(5), nullable=not commune_required
+    )
+
+
+def moment(name: str, *, nullable: bool = False) -> Column[datetime]:
+    """A point in time, always stored with its time zone."""
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+def versioned() -> tuple[Column[int], Column[datetime], Column[datetime]]:
+    """The version an update must name (If-Match), and when the record was made and changed."""
+    return (
+        Column("version", Integer, nullable=False, default=1),
+        moment("created_at"),
+        moment("updated_at"),
+    )

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+
+from shared.columns import moment
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -54,8 +55,8 @@ def _outbox(metadata: MetaData) -> Table:
         Column("topic", String(200), nullable=False),
         Column("payload", Text, nullable=False),
         Column("headers", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        moment("created_at"),
+        moment("published_at", nullable=True),
         Index(
             "ix_outbox_unpublished",
             "seq",
@@ -73,7 +74,7 @@ def _inbox(metadata: MetaData) -> Table:
         Column("consumer", String(100), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(200), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        moment("processed_at"),
     )
 
 
@@ -94,8 +95,8 @@ def _dead_letters(metadata: MetaData) -> Table:
         Column("error", Text, nullable=False),
         Column("headers", Text, nullable=False),
         Column("value", Text, nullable=True),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("resolved_at", DateTime(timezone=True), nullable=True),
+        moment("created_at"),
+        moment("resolved_at", nullable=True),
         UniqueConstraint("consumer", "topic", "partition", "offset"),
         Index("ix_dead_letters_consumer_key_status", "consumer", "key", "status"),
     )
@@ -112,5 +113,5 @@ def _idempotency_keys(metadata: MetaData) -> Table:
         Column("body", Text, nullable=False),
         Column("headers", Text, nullable=False),
         Column("permits", Text, nullable=False, server_default="[]"),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        moment("created_at"),
     )

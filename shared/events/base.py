@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 
 class Event(BaseModel):
-    """A fact that happened, past tense. Subclasses set the ClassVars below.
+    """A fact that happened, past tense. Subclasses set the ClassVars below in their header:
+    `class _ClusterEvent(Event, service="registry", aggregate="cluster", subject="cluster_id")`.
 
     Unknown fields are ignored on decode, so a consumer keeps working when a producer
     adds an optional field (the compatibility check allows only such changes).
@@ -25,6 +26,20 @@ class Event(BaseModel):
     version: ClassVar[int] = 1
     event_name: ClassVar[str] = ""
     """Name in `ce_type`; defaults to the class name (a `V2` suffix is dropped)."""
+
+    def __init_subclass__(
+        cls,
+        *,
+        service: str | None = None,
+        aggregate: str | None = None,
+        subject: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = {"service": service, "aggregate": aggregate, "subject_field": subject}
+        for name, value in declared.items():
+            if value is not None:
+                setattr(cls, name, value)
 
     @classmethod
     def short_name(cls) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
 
 from pydantic import Field
 
@@ -19,15 +18,13 @@ class PollutionSeverity(StrEnum):
 
 
 @catalog.register
-class FacilityClassifiedPolluting(Event):
+class FacilityClassifiedPolluting(
+    Event, service="environment", aggregate="facility", subject="facility_id"
+):
     """Inspections classified a facility as polluting and asked for its relocation.
 
     `relocation_priority` is 1 for the most urgent; the scale is set by the province.
     """
-
-    service: ClassVar[str] = "environment"
-    aggregate: ClassVar[str] = "facility"
-    subject_field: ClassVar[str] = "facility_id"
 
     facility_id: str
     province_code: ProvinceCode

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import ClassVar
 
 from pydantic import Field
 
@@ -36,11 +35,7 @@ class FacilityLocation(StrEnum):
     CLUSTER = "cluster"
 
 
-class _ClusterEvent(Event):
-    service: ClassVar[str] = "registry"
-    aggregate: ClassVar[str] = "cluster"
-    subject_field: ClassVar[str] = "cluster_id"
-
+class _ClusterEvent(Event, service="registry", aggregate="cluster", subject="cluster_id"):
     cluster_id: str
     province_code: ProvinceCode
     commune_code: CommuneCode | None = None
@@ -131,12 +126,10 @@ class TenancyEnded(_ClusterEvent):
 
 
 @catalog.register
-class EnterpriseRegistered(Event):
+class EnterpriseRegistered(
+    Event, service="registry", aggregate="enterprise", subject="enterprise_id"
+):
     """An enterprise, cooperative or household business was registered."""
-
-    service: ClassVar[str] = "registry"
-    aggregate: ClassVar[str] = "enterprise"
-    subject_field: ClassVar[str] = "enterprise_id"
 
     enterprise_id: str
     name: str
@@ -145,11 +138,7 @@ class EnterpriseRegistered(Event):
     province_code: ProvinceCode
 
 
-class _FacilityEvent(Event):
-    service: ClassVar[str] = "registry"
-    aggregate: ClassVar[str] = "facility"
-    subject_field: ClassVar[str] = "facility_id"
-
+class _FacilityEvent(Event, service="registry", aggregate="facility", subject="facility_id"):
     facility_id: str
     enterprise_id: str
     province_code: ProvinceCode

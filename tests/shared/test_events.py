@@ -23,12 +23,9 @@ def _catalog_with(model: type[Event]) -> EventCatalog:
     return c
 
 
-class PlotLeased(Event):
+class PlotLeased(Event, service="test", aggregate="plot", subject="plot_id"):
     """A plot of land in a cluster was leased (test contract, first revision)."""
 
-    service: ClassVar[str] = "test"
-    aggregate: ClassVar[str] = "plot"
-    subject_field: ClassVar[str] = "plot_id"
     event_name: ClassVar[str] = "PlotLeased"
     plot_id: str
     area_ha: Decimal

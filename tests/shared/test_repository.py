@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Column, DateTime, Integer, String, Table, select
+from sqlalchemy import Table, select
 
+from shared.columns import named, record_id, versioned
 from shared.db import Database, new_metadata
 from shared.errors import NotFound, StaleVersion
 from shared.pagination import Keyset, decode_cursor
@@ -17,12 +18,9 @@ metadata = new_metadata()
 things = Table(
     "things",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("name_folded", String(100), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    record_id(),
+    *named(100),
+    *versioned(),
 )
 
 

@@ -36,9 +36,8 @@ def event_of(kind: type[E], entity: object, **facts: Any) -> E:
 # -- land ------------------------------------------------------------------------------------
 
 
-class OverLease(Conflict):
-    problem_type = "over-lease"
-    title = "Not enough industrial land left to lease"
+class OverLease(Conflict, problem="over-lease", title="Not enough industrial land left to lease"):
+    pass
 
 
 def quantize_area(value: Decimal) -> Decimal:
@@ -124,9 +123,10 @@ def check_areas(area_ha: Decimal, industrial_land_ha: Decimal, *, field: str) ->
 # -- the cluster lifecycle -------------------------------------------------------------------
 
 
-class IllegalTransition(Conflict):
-    problem_type = "illegal-transition"
-    title = "Not allowed in the cluster's current status"
+class IllegalTransition(
+    Conflict, problem="illegal-transition", title="Not allowed in the cluster's current status"
+):
+    pass
 
 
 _S = ClusterStatus
