@@ -38,3 +38,20 @@ Vnd = Annotated[int, Field(ge=0, description="Vietnamese đồng, whole")]
 
 ProvinceCode = Annotated[str, Field(pattern=r"^\d{2}$", description="2025 GSO province code")]
 CommuneCode = Annotated[str, Field(pattern=r"^\d{5}$", description="2025 GSO commune code")]
+
+Measure = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        max_digits=18,
+        decimal_places=6,
+        description='a measured value or a limit, a decimal string such as "148.5"',
+    ),
+]
+"""A measured value or a limit in its table's unit (mg/L, MPN/100mL, °C, pH), exact."""
+
+Ratio = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, description='a multiple, such as "1.35"'),
+]
+"""How many times a limit a value is (1.35 = 35 % over the limit)."""
