@@ -230,11 +230,13 @@ def run() -> None:
         raise typer.Exit(1)
     bootstrap = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
     specs = [_service(name) for name in SERVICES]
-    for spec in specs:
-        seed(spec.name)
     children = [
         subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", spec.name]) for spec in specs
     ]
+    # Seeded while they run: a service's sample data may build on another's events.
+    for spec in specs:
+        _wait_until_ready(spec.name, spec.port, children)
+        seed(spec.name)
     for spec in specs:
         typer.echo(f"{spec.name}: API docs at http://127.0.0.1:{spec.port}/docs")
     typer.echo(
@@ -250,6 +252,31 @@ def run() -> None:
             child.terminate()
         for child in children:
             child.wait(timeout=30)
+
+
+def _wait_until_ready(
+    name: str, port: int, children: list[subprocess.Popen[bytes]], timeout_s: float = 120
+) -> None:
+    """Wait for a started service's /readyz; stop everything if one exits first."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            for child in children:
+                child.terminate()
+            typer.echo(f"a service exited while {name} was starting; see its output above")
+            raise typer.Exit(1)
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    typer.echo(f"{name} was not ready on port {port} in {timeout_s:.0f} s")
+    raise typer.Exit(1)
 
 
 dlq = typer.Typer(

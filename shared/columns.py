@@ -58,6 +58,22 @@ class Choice(TypeDecorator[S], Generic[S]):
         return None if value is None else self.enum(value)
 
 
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal (a measured value, a limit), stored as its text on every database."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, length: int = 40) -> None:
+        super().__init__(length)
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(Decimal(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
 class JsonList(TypeDecorator[list[Any]]):
     """A list stored as JSON text (readable Vietnamese: not ASCII-escaped)."""
 

@@ -63,7 +63,7 @@ def _storage_type(kind: str, obj: Any, _autogen: Any) -> str | bool:
     """Render a service's own column types (hectares as m², JSON as text) as what they store,
     so that a migration never imports a service's code."""
     if kind == "type" and isinstance(obj, TypeDecorator):
-        return f"sa.{type(obj.impl_instance).__name__}()"
+        return f"sa.{obj.impl_instance!r}"
     return False
 
 

@@ -1,6 +1,7 @@
-"""Keyset pagination: lists ordered by text keys, continued after an opaque cursor.
+"""Keyset pagination: lists ordered by text or date keys, continued after an opaque cursor.
 
-A cursor is the last row's keys as a JSON array of strings, base64url-encoded. It is input
+A cursor is the last row's keys as a JSON array of strings (dates as ISO text),
+base64url-encoded. It is input
 like any other: anything but a cursor this API could have given out is refused with a 422
 naming `cursor`, before it reaches the database.
 """
@@ -12,6 +13,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Generic, NoReturn, TypeVar
 
 from pydantic import BaseModel, Field, field_validator
@@ -49,15 +51,32 @@ class Page(BaseModel, Generic[T]):
 
 @dataclass(frozen=True)
 class Keyset:
-    """Rows ordered by text columns whose last one is unique (the id), paged by cursor."""
+    """Rows ordered by text or date columns whose last one is unique (the id), paged by
+    cursor; `newest_first` orders them descending (the latest inspection first)."""
 
     columns: tuple[Column[Any], ...]
+    newest_first: bool = False
 
     def page(self, query: Select[Any], cursor: str | None, limit: int) -> Select[Any]:
         """`query` ordered by the keys, from just after `cursor`, one row more than a page."""
         if cursor is not None:
-            query = query.where(tuple_(*self.columns) > tuple_(*decode_cursor(cursor, self.size)))
-        return query.order_by(*self.columns).limit(limit + 1)
+            keys = tuple_(*self.columns)
+            after = tuple_(*self._typed(decode_cursor(cursor, self.size)))
+            query = query.where(keys < after if self.newest_first else keys > after)
+        order = [c.desc() for c in self.columns] if self.newest_first else self.columns
+        return query.order_by(*order).limit(limit + 1)
+
+    def _typed(self, keys: list[str]) -> list[str | date]:
+        typed: list[str | date] = []
+        for column, key in zip(self.columns, keys, strict=True):
+            if column.type.python_type is date:
+                try:
+                    typed.append(date.fromisoformat(key))
+                except ValueError:
+                    _refuse()
+            else:
+                typed.append(key)
+        return typed
 
     def split(self, rows: Sequence[Any], limit: int) -> tuple[list[Any], str | None]:
         """The page's rows and the cursor of the next page (None at the end)."""
@@ -65,11 +84,15 @@ class Keyset:
         if len(rows) <= limit:
             return items, None
         last = items[-1]
-        return items, encode_cursor(*(getattr(last, c.name) for c in self.columns))
+        return items, encode_cursor(*(_text(getattr(last, c.name)) for c in self.columns))
 
     @property
     def size(self) -> int:
         return len(self.columns)
+
+
+def _text(key: object) -> str:
+    return key.isoformat() if isinstance(key, date) else str(key)
 
 
 def encode_cursor(*keys: str) -> str:

@@ -53,9 +53,16 @@ class Place:
     commune_code: str | None = None
 
     def describe(self) -> str:
+        if self == NATIONWIDE:
+            return "the whole country"
         if self.commune_code is None:
             return f"province {self.province_code}"
         return f"commune {self.commune_code} of province {self.province_code}"
+
+
+NATIONWIDE = Place("00")
+"""Where a record of the whole country is filed (a national regulation): no province has the
+code 00, so only a national jurisdiction covers it."""
 
 
 class Jurisdiction(BaseModel):

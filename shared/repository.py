@@ -18,7 +18,8 @@ from shared.text import fold
 
 
 class Entity(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...
 
 
 E = TypeVar("E", bound=Entity)

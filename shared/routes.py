@@ -52,10 +52,18 @@ class Records:
         """`POST {path}`: 201 with the new record's view and its `Location`."""
         self._add(self.path, handler, [_parameter("cmd", body)], "POST", summary, status_code=201)
 
-    def listing(self, handler: Callable[..., Any], query: type[BaseModel], *, summary: str) -> None:
-        """`GET {path}`: a page of views, filtered by the query's parameters."""
+    def listing(
+        self,
+        handler: Callable[..., Any],
+        query: type[BaseModel],
+        *,
+        summary: str,
+        view: type[BaseModel] | None = None,
+    ) -> None:
+        """`GET {path}`: a page of views (or of a shorter `view`), filtered by the query."""
         parameters = [_parameter("query", Annotated[query, Query()])]
-        self._add(self.path, handler, parameters, "GET", summary, returns=_page_of(self.view))
+        page = _page_of(view or self.view)
+        self._add(self.path, handler, parameters, "GET", summary, returns=page)
 
     def one(self, handler: Callable[..., Any], *, summary: str) -> None:
         """`GET {path}/{id}`: one record's view; its ETag is its version when it has one."""

@@ -45,6 +45,17 @@ class Settings(BaseSettings):
         Decimal("0.60"), ge=0, le=1, description="Decree 32/2024: 60 % leased before expanding"
     )
 
+    remediation_days_serious: int = Field(30, ge=1, le=3650, description="exceedance ≥ 2×")
+    remediation_days_exceedance: int = Field(90, ge=1, le=3650, description="exceedance < 2×")
+    remediation_days_finding: int = Field(60, ge=1, le=3650, description="an inspector's finding")
+    serious_pollution_ratio: Decimal = Field(
+        Decimal(2), gt=1, description="a sample this many times its limit pollutes seriously"
+    )
+    pollution_repeat_inspections: int = Field(
+        2, ge=1, description="inspections with exceedances that make a facility polluting"
+    )
+    pollution_window_months: int = Field(24, ge=1, le=120, description="...within this window")
+
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")

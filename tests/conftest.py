@@ -11,6 +11,7 @@ import pytest
 
 from shared.db import Database
 from shared.localinfra import KafkaBroker, PostgresServer, free_port
+from tests.apis import Templates
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,12 @@ def postgres_server() -> Iterator[PostgresServer]:
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def templates(postgres_server: PostgresServer) -> Templates:
+    """Each service's migrated database, made once, to copy per test."""
+    return Templates(postgres_server)
 
 
 @pytest.fixture

@@ -31,6 +31,12 @@ clusters.command(
     summary="Record infrastructure investment",
 )
 clusters.command(
+    "infrastructure",
+    h.report_infrastructure,
+    s.ReportInfrastructure,
+    summary="Report the treatment plant, solid-waste collection and fire safety (PCCC)",
+)
+clusters.command(
     "operation", h.start_operation, s.StartOperation, summary="Open the cluster to tenants"
 )
 clusters.command(

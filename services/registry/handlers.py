@@ -29,6 +29,7 @@ from services.registry.repository import (
     Tenancies,
 )
 from shared.commands import UnitOfWork
+from shared.domain import check_not_future
 from shared.errors import Conflict
 from shared.events import registry as ev
 from shared.pagination import Page
@@ -83,6 +84,14 @@ async def record_construction(
 ) -> s.ClusterView:
     cluster = await _changing(uow, cluster_id, version, reporting_construction)
     return await _changed(uow, cluster, cluster.record_construction(cmd))
+
+
+async def report_infrastructure(
+    uow: Uow, *, cluster_id: str, cmd: s.ReportInfrastructure, version: Precondition
+) -> s.ClusterView:
+    cluster = await _changing(uow, cluster_id, version, reporting_construction)
+    check_not_future(cmd.reported_on, field="reported_on")
+    return await _changed(uow, cluster, cluster.report_infrastructure(cmd))
 
 
 async def start_operation(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -14,7 +14,7 @@ from services.registry.domain import Cluster, Enterprise, Facility, Tenancy, Ten
 from services.registry.schemas import ClusterQuery, EnterpriseQuery, FacilityQuery
 from shared.db import upsert
 from shared.errors import NotFound
-from shared.events.environment import FacilityClassifiedPolluting
+from shared.events.environment import FacilityClassifiedPolluting, FacilityDeclassified
 from shared.pagination import Keyset
 from shared.principal import Scope
 from shared.repository import E, RepositoryBase, in_scope
@@ -131,7 +131,14 @@ class Tenancies(RepositoryBase[Tenancy]):
 
 
 class RelocationCandidates:
-    """The read model of facilities the environment agency classified as polluting."""
+    """The read model of the environment agency's newest decision on each facility: classified
+    as polluting (a relocation candidate) or declassified (not one).
+
+    Decisions are ordered by their own dates (`classified_on`, `declassified_on`), not by when
+    they arrive: one older than the decision kept is ignored, so a late event never undoes a
+    newer one; one of the same date replaces it, because a facility's events arrive in the
+    order they were published (one key, one partition). The inbox keeps redeliveries out.
+    """
 
     table = t.relocation_candidates
 
@@ -139,7 +146,39 @@ class RelocationCandidates:
         self.session = session
 
     async def classified(self, event: FacilityClassifiedPolluting, *, event_id: str) -> None:
-        """The latest classification of a facility replaces any earlier one."""
+        """The facility is a candidate, as classified, unless a newer decision is kept."""
+        await self._decided(
+            event,
+            event.classified_on,
+            event_id,
+            severity=event.severity,
+            relocation_priority=event.relocation_priority,
+            classified_on=event.classified_on,
+            inspection_id=event.inspection_id,
+            reasons=event.reasons,
+            declassified_on=None,
+            declassification_reason=None,
+        )
+
+    async def declassified(self, event: FacilityDeclassified, *, event_id: str) -> None:
+        """The facility leaves the list, unless a newer classification is kept."""
+        await self._decided(
+            event,
+            event.declassified_on,
+            event_id,
+            declassified_on=event.declassified_on,
+            declassification_reason=event.reason,
+        )
+
+    async def _decided(
+        self,
+        event: FacilityClassifiedPolluting | FacilityDeclassified,
+        decided_on: date,
+        event_id: str,
+        **decision: Any,
+    ) -> None:
+        if not await self._is_newest(event.facility_id, decided_on):
+            return
         await upsert(
             self.session,
             self.table,
@@ -147,21 +186,27 @@ class RelocationCandidates:
             facility_id=event.facility_id,
             province_code=event.province_code,
             commune_code=event.commune_code,
-            severity=event.severity,
-            relocation_priority=event.relocation_priority,
-            classified_on=event.classified_on,
-            inspection_id=event.inspection_id,
-            reasons=event.reasons,
             event_id=event_id,
             updated_at=datetime.now(UTC),
+            **decision,
         )
 
+    async def _is_newest(self, facility_id: str, decided_on: date) -> bool:
+        """Whether a decision of `decided_on` is no older than the one kept (locked until the
+        transaction ends)."""
+        c = self.table.c
+        kept_on = func.coalesce(c.declassified_on, c.classified_on)
+        query = select(kept_on).where(c.facility_id == facility_id).with_for_update()
+        kept: date | None = (await self.session.execute(query)).scalar_one_or_none()
+        return kept is None or decided_on >= kept
+
     async def listed(self, scope: Scope) -> list[Any]:
-        """Most urgent first, with the facility's name and where it is now."""
+        """The facilities classified and not since declassified, most urgent first, with the
+        facility's name and where it is now."""
         rc, f = self.table, t.facilities
         query = select(
             rc, f.c.name.label("facility_name"), f.c.cluster_id, f.c.relocated_on
         ).outerjoin(f, f.c.id == rc.c.facility_id)
-        query = in_scope(query, rc, scope)
+        query = in_scope(query.where(rc.c.declassified_on.is_(None)), rc, scope)
         query = query.order_by(rc.c.relocation_priority, rc.c.classified_on, rc.c.facility_id)
         return list((await self.session.execute(query)).all())

@@ -17,7 +17,13 @@ from services.registry.domain import (
     tax_code_error,
 )
 from shared import geo
-from shared.events.registry import ClusterStatus, EnterpriseKind, FacilityLocation
+from shared.events.registry import (
+    ClusterStatus,
+    Coverage,
+    EnterpriseKind,
+    FacilityLocation,
+    TreatmentPlantStatus,
+)
 from shared.schemas import (
     AreaHa,
     AreaHaOrZero,
@@ -72,6 +78,32 @@ class RemoveCluster(Versioned):
     reason: LongText
 
 
+class ReportInfrastructure(Versioned):
+    """The cluster's shared infrastructure as it stood on `reported_on` (not after today)."""
+
+    treatment_plant: TreatmentPlantStatus
+    treatment_capacity_m3_per_day: int | None = Field(
+        None,
+        gt=0,
+        le=1_000_000,
+        description="design capacity of the treatment plant; required unless it is `none`",
+    )
+    solid_waste_collection: Coverage
+    fire_safety: Coverage = Field(description="fire-safety (PCCC) equipment")
+    reported_on: date
+    note: LongText | None = None
+
+
+class InfrastructureView(BaseModel):
+    """The cluster's shared infrastructure as last reported (all `none` until a report)."""
+
+    treatment_plant: TreatmentPlantStatus
+    treatment_capacity_m3_per_day: int | None
+    solid_waste_collection: Coverage
+    fire_safety: Coverage
+    reported_on: date | None
+
+
 class ClusterView(BaseModel):
     id: str
     name: str
@@ -92,16 +124,21 @@ class ClusterView(BaseModel):
     infrastructure_investment_vnd: int
     operation_start_date: date | None
     removal_reason: str | None
+    infrastructure: InfrastructureView
     version: int
 
     @classmethod
     def of(cls, cluster: Cluster, tenants: Tenants) -> ClusterView:
+        infrastructure = InfrastructureView.model_validate(
+            {**vars(cluster), "reported_on": cluster.infrastructure_reported_on}
+        )
         return cls.model_validate(
             {
                 **vars(cluster),
                 "occupancy_rate": cluster.land.occupancy_rate,
                 "tenant_count": tenants.count,
                 "workers": tenants.workers,
+                "infrastructure": infrastructure,
             }
         )
 

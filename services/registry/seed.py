@@ -1,6 +1,7 @@
 """Sample data from the public record (see the README): Sơn La city's two clusters with their
-117 relocated facilities, and a slice of Hà Nội's clusters. Loading it twice changes nothing:
-every command runs under a fixed idempotency key."""
+117 relocated facilities, and a slice of Hà Nội's clusters, some with their shared
+infrastructure reported. Loading it twice changes nothing: every command runs under a fixed
+idempotency key."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from pydantic import BaseModel
 from services.registry import handlers as h
 from services.registry import schemas as s
 from services.registry.domain import ClusterRules, with_check_digit
-from shared.commands import Commands, bind
+from shared.commands import Commands
 from shared.events.registry import EnterpriseKind
 from shared.preconditions import Precondition
 from shared.principal import Agency
+from shared.sample_data import SampleLoader
 from shared.service import Progress, sample_data_caller
 
 SON_LA = "14"
@@ -37,6 +39,18 @@ HA_NOI_CLUSTERS = [
     ("Cụm công nghiệp Phú Xuyên", "10273", "established", "20", "15", 0),
     ("Cụm công nghiệp Đông Anh", "00454", "planned", "35", "0", 0),
 ]
+# The public record names no plant or capacity for these clusters, so the figures are
+# illustrative; Hà Nội's says many of its clusters lack wastewater treatment, waste collection
+# and fire-safety equipment (Ngọc Hồi here). Duyên Hải operates without a treatment plant.
+# name: (treatment plant, capacity m³/day, solid-waste collection, fire safety)
+INFRASTRUCTURE = {
+    "Cụm công nghiệp Phố Mới": ("operating", 300, "full", "partial"),
+    "Cụm công nghiệp Duyên Hải": ("none", None, "partial", "none"),
+    "Cụm công nghiệp Ngọc Hồi": ("none", None, "none", "partial"),
+    "Cụm công nghiệp Thường Tín": ("under_construction", 800, "partial", "partial"),
+}
+REPORTED_ON = {SON_LA: date(2010, 12, 31), HA_NOI: date(2024, 12, 14)}
+"""Sơn La city's report on 2010; Hà Nội's last annual data cut (Circular 14/2024/TT-BCT)."""
 CALLERS = {p: sample_data_caller(Agency.SO_CONG_THUONG, p) for p in (SON_LA, HA_NOI)}
 SECTORS = [
     "cơ khí",
@@ -49,33 +63,12 @@ SECTORS = [
 ]
 
 
-class Loader:
-    """Runs sample commands through the handlers, each once (idempotency key = its name)."""
-
-    def __init__(self, commands: Commands[ClusterRules]) -> None:
-        self.commands = commands
-        self.count = 0
-
-    async def run(
-        self,
-        province: str,
-        key: str,
-        handler: Callable[..., Awaitable[BaseModel]],
-        **inputs: Any,
-    ) -> dict[str, Any]:
-        """Run `handler` as Sở Công Thương of `province`, once: later loads replay it."""
-        caller = CALLERS[province]
-        outcome = await self.commands.execute(
-            caller, bind(handler, **inputs), key=f"sample:{key}", fingerprint=key
-        )
-        self.count += 1
-        body: dict[str, Any] = outcome.body
-        return body
+Loader = SampleLoader[ClusterRules]
 
 
 async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
     """Load the sample data; return how many commands it took (replays included)."""
-    loader = Loader(commands)
+    loader = Loader(commands, CALLERS)
     rng = random.Random(2010)
     serials = iter(range(10_000_000, 99_999_999, 7919))
     for name, commune, area, land, investment, moved in SON_LA_CLUSTERS:
@@ -104,6 +97,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
                 facility_id=facility["id"],
                 cmd=move,
             )
+        await _infrastructure(loader, SON_LA, name, cluster["id"])
         progress(f"sample data: {name}, {moved} relocated facilities")
     for i in range(SON_LA_WAITING):
         await _facility(loader, rng, serials, SON_LA, "03670", f"Chiềng Cơi {i + 1}")
@@ -132,6 +126,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
             await loader.run(
                 HA_NOI, f"lease {label}", h.start_tenancy, cluster_id=cluster["id"], cmd=lease
             )
+        await _infrastructure(loader, HA_NOI, name, cluster["id"])
         progress(f"sample data: {name} ({status}, {tenants} tenants)")
     return loader.count
 
@@ -178,6 +173,32 @@ async def _cluster(
         return cluster
     opening = s.StartOperation(start_date=opened)
     return await _step(loader, province, f"open {name}", h.start_operation, cluster, opening)
+
+
+async def _infrastructure(loader: Loader, province: str, name: str, cluster_id: str) -> None:
+    """Report the cluster's infrastructure, if the sample data has it, over its version now
+    (leases and relocations have moved it on since the cluster was opened)."""
+    if name not in INFRASTRUCTURE:
+        return
+    plant, capacity, waste, fire = INFRASTRUCTURE[name]
+    report = s.ReportInfrastructure.model_validate(
+        {
+            "treatment_plant": plant,
+            "treatment_capacity_m3_per_day": capacity,
+            "solid_waste_collection": waste,
+            "fire_safety": fire,
+            "reported_on": REPORTED_ON[province],
+        }
+    )
+    current = await loader.query(province, h.get_cluster, cluster_id=cluster_id)
+    await loader.run(
+        province,
+        f"infrastructure {name}",
+        h.report_infrastructure,
+        cluster_id=cluster_id,
+        cmd=report,
+        version=Precondition(current.version),
+    )
 
 
 async def _step(

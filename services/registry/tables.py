@@ -27,7 +27,12 @@ from shared.columns import (
 )
 from shared.db import new_metadata
 from shared.events.environment import PollutionSeverity
-from shared.events.registry import ClusterStatus, EnterpriseKind
+from shared.events.registry import (
+    ClusterStatus,
+    Coverage,
+    EnterpriseKind,
+    TreatmentPlantStatus,
+)
 from shared.tables import add_platform_tables
 
 metadata = new_metadata()
@@ -51,6 +56,12 @@ clusters = Table(
     Column("infrastructure_investment_vnd", BigInteger, nullable=False, default=0),
     Column("operation_start_date", Date, nullable=True),
     Column("removal_reason", Text, nullable=True),
+    # Defaults in the database too: clusters recorded before infrastructure was reported.
+    Column("treatment_plant", Choice(TreatmentPlantStatus), nullable=False, server_default="none"),
+    Column("treatment_capacity_m3_per_day", Integer, nullable=True),
+    Column("solid_waste_collection", Choice(Coverage), nullable=False, server_default="none"),
+    Column("fire_safety", Choice(Coverage), nullable=False, server_default="none"),
+    Column("infrastructure_reported_on", Date, nullable=True),
     *versioned(),
     Index("ix_clusters_province_status", "province_code", "status"),
     Index("ix_clusters_name_folded_id", "name_folded", "id"),
@@ -101,16 +112,20 @@ tenancies = Table(
     Index("ix_tenancies_facility", "facility_id"),
 )
 
+# The environment agency's newest decision on each facility: a classification (a candidate),
+# or a declassification (not one; its classification, if one arrived, is kept beside it).
 relocation_candidates = Table(
     "relocation_candidates",
     metadata,
     Column("facility_id", String(36), primary_key=True),
     *located(commune_required=False),
-    Column("severity", Choice(PollutionSeverity), nullable=False),
-    Column("relocation_priority", Integer, nullable=False),
-    Column("classified_on", Date, nullable=False),
+    Column("severity", Choice(PollutionSeverity), nullable=True),
+    Column("relocation_priority", Integer, nullable=True),
+    Column("classified_on", Date, nullable=True),
     Column("inspection_id", String(100), nullable=True),
-    Column("reasons", JsonList, nullable=False),
+    Column("reasons", JsonList, nullable=True),
+    Column("declassified_on", Date, nullable=True),
+    Column("declassification_reason", Text, nullable=True),
     Column("event_id", String(36), nullable=False),
     moment("updated_at"),
     Index("ix_relocation_candidates_province_priority", "province_code", "relocation_priority"),

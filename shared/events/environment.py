@@ -104,6 +104,10 @@ class JudgedSample(BaseModel):
     limit_min: Measure | None = None
     exceeded: bool
     exceedance_ratio: Ratio | None = None
+    condition: str | None = None
+    """The regulation's condition the limit was chosen by (a band of discharge flow)."""
+    band: str | None = None
+    """The multiple band of Decree 45/2022/NĐ-CP fines are graded by, when exceeded."""
 
 
 @catalog.register

@@ -30,6 +30,23 @@ class EnterpriseKind(StrEnum):
     HOUSEHOLD = "household"
 
 
+class TreatmentPlantStatus(StrEnum):
+    """The cluster's central wastewater treatment plant (hệ thống xử lý nước thải tập trung)."""
+
+    NONE = "none"
+    UNDER_CONSTRUCTION = "under_construction"
+    OPERATING = "operating"
+
+
+class Coverage(StrEnum):
+    """How much of a cluster a shared service reaches: solid-waste collection, or fire-safety
+    (PCCC) equipment."""
+
+    NONE = "none"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
 class FacilityLocation(StrEnum):
     RESIDENTIAL_AREA = "residential_area"
     CLUSTER = "cluster"
@@ -96,6 +113,23 @@ class ClusterRemovedFromPlan(_ClusterEvent):
 
     reason: str
     previous_status: ClusterStatus
+
+
+@catalog.register
+class ClusterInfrastructureUpdated(_ClusterEvent):
+    """The cluster's shared infrastructure was reported as it stood on `reported_on`.
+
+    Its central wastewater treatment plant (capacity in m³/day; none without a plant), its
+    solid-waste collection, and its fire-safety (PCCC) equipment; the latest report replaces
+    the one before.
+    """
+
+    treatment_plant: TreatmentPlantStatus
+    treatment_capacity_m3_per_day: int | None = Field(None, gt=0)
+    solid_waste_collection: Coverage
+    fire_safety: Coverage
+    reported_on: date
+    note: str | None = None
 
 
 @catalog.register

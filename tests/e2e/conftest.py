@@ -24,12 +24,13 @@ READY_WITHIN_S = 60
 @dataclass(frozen=True)
 class ServedService:
     """A running `ccn serve` process: its name, its base URL, the secret that signs its tokens,
-    and the file its output goes to."""
+    the file its output goes to, and the Kafka broker it talks to."""
 
     name: str
     url: str
     jwt_secret: str
     log: Path
+    kafka_bootstrap: str
 
 
 def _tail(log: Path, lines: int = 60) -> str:
@@ -86,7 +87,9 @@ def served_service(
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(server, name, url, log)
-        yield ServedService(name=name, url=url, jwt_secret=JWT_SECRET, log=log)
+        yield ServedService(
+            name=name, url=url, jwt_secret=JWT_SECRET, log=log, kafka_bootstrap=kafka_bootstrap
+        )
     finally:
         server.terminate()
         try:

@@ -35,7 +35,12 @@ from schemathesis.specs.openapi.checks import (
 
 from services import SERVICES
 from shared.auth import mint_token
+from shared.events import Envelope
+from shared.events.registry import FacilityLocation, FacilityRegistered
 from tests.e2e.conftest import ServedService
+from tests.environment.factory import Environment
+from tests.environment.factory import sample as env_sample
+from tests.kafka_tools import produce_raw, wait_until
 from tests.registry.factory import (
     CHIENG_AN,
     CHIENG_COI,
@@ -134,9 +139,62 @@ async def registry_records(http: httpx.AsyncClient, token: str) -> Known:
     )
 
 
-RECORDS: dict[str, Callable[[httpx.AsyncClient, str], Awaitable[Known]]] = {
-    "registry": registry_records,
+async def environment_records(http: httpx.AsyncClient, token: str, bootstrap: str) -> Known:
+    """A facility published by the registry (through Kafka), inspected, measured and closed
+    with a violation; the shipped limit tables."""
+    facility = FacilityRegistered(
+        facility_id="5f0e7f5c-4a11-4d6e-9a55-0c1f2a7b9e01",
+        enterprise_id="0c6b7d8e-2f3a-4b5c-8d9e-1a2b3c4d5e6f",
+        province_code=SON_LA,
+        commune_code=TO_HIEU,
+        name="Cơ sở chế biến tinh bột sắn Tô Hiệu",
+        address="Tổ 3, phường Tô Hiệu",
+        sector="chế biến nông sản",
+        workers=25,
+        annual_output_vnd=4_500_000_000,
+        location=FacilityLocation.RESIDENTIAL_AREA,
+    )
+    envelope = Envelope.wrap(facility)
+    await produce_raw(
+        bootstrap, facility.topic(), (envelope.key, envelope.value(), envelope.headers())
+    )
+    env = Environment(http, cast(FastAPI, None), lambda **_: token)
+    body = {
+        "facility_id": facility.facility_id,
+        "scheduled_on": "2024-05-06",
+        "kind": "periodic",
+        "team": "Đoàn kiểm tra",
+    }
+
+    async def scheduled() -> bool:
+        return (await env.post("/inspections", body)).status_code == 201
+
+    assert await wait_until(scheduled, timeout_s=60), "the facility never reached the read model"
+    inspection = (await env.ok("GET", "/inspections?limit=1"))["items"][0]
+    await env.measured(inspection, env_sample("cod", "200"))
+    await env.completed(inspection)
+    violations = await env.ok("GET", "/violations?limit=1")
+    pages = [await env.ok("GET", f"/{listing}?limit=1") for listing in ("limit-tables",)]
+    return Known(
+        values={
+            "facility_id": [facility.facility_id],
+            "inspection_id": [inspection["id"]],
+            "violation_id": [v["id"] for v in violations["items"]],
+            "limit_table_id": ["qcvn-40-2011-btnmt", "qcvn-40-2025-btnmt"],
+            "province_code": [SON_LA],
+            "parameter": ["cod", "ph", "tss"],
+            "column": ["A", "B"],
+        },
+        cursors=[page["next_cursor"] for page in pages if page["next_cursor"]],
+    )
+
+
+RECORDS: dict[str, Callable[[httpx.AsyncClient, str, str], Awaitable[Known]]] = {
+    "registry": lambda http, token, _bootstrap: registry_records(http, token),
+    "environment": environment_records,
 }
+AGENCY = {"registry": "so-cong-thuong", "environment": "so-tnmt"}
+"""Whose token the fuzzer carries for each service: the agency that writes there."""
 
 
 async def records_of(service: ServedService, token: str) -> Known:
@@ -144,7 +202,7 @@ async def records_of(service: ServedService, token: str) -> Known:
     if make is None:
         return Known()
     async with httpx.AsyncClient(base_url=service.url) as http:
-        return await make(http, token)
+        return await make(http, token, service.kafka_bootstrap)
 
 
 # -- steering: real and hostile values beside the generated ones ------------------------------
@@ -341,7 +399,7 @@ def test_every_response_is_one_the_openapi_document_promises(
     token = mint_token(
         served_service.jwt_secret,
         subject="fuzzer",
-        agency="so-cong-thuong",
+        agency=AGENCY[served_service.name],
         roles=["officer", "approver"],
         province="14",
     )

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
-from fastapi import FastAPI
-
 from services.registry.domain import with_check_digit
+from tests.apis import Api
 
 # Sơn La (14): Phường Tô Hiệu, Chiềng An, Chiềng Cơi.
 SON_LA, TO_HIEU, CHIENG_AN, CHIENG_COI = "14", "03646", "03667", "03670"
@@ -26,53 +22,12 @@ def new_tax_code() -> str:
             return code
 
 
-@dataclass
-class Registry:
-    client: httpx.AsyncClient
-    app: FastAPI
-    mint: Callable[..., str]
-
-    def auth(self, **kw: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.mint(**kw)}"}
+class Registry(Api):
+    """Requests go as a Sở Công Thương officer of Sơn La unless they say otherwise."""
 
     @property
     def officer(self) -> dict[str, str]:
         return self.auth()
-
-    @property
-    def approver(self) -> dict[str, str]:
-        return self.auth(roles=("officer", "approver"))
-
-    async def post(
-        self, path: str, body: Any, headers: dict[str, str] | None = None, **kw: Any
-    ) -> httpx.Response:
-        return await self.client.post(
-            f"/api/v1{path}",
-            json=body,
-            headers=headers if headers is not None else self.officer,
-            **kw,
-        )
-
-    async def get(
-        self, path: str, headers: dict[str, str] | None = None, **kw: Any
-    ) -> httpx.Response:
-        return await self.client.get(
-            f"/api/v1{path}", headers=headers if headers is not None else self.officer, **kw
-        )
-
-    async def ok(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        status: int = 200,
-    ) -> dict[str, Any]:
-        response = await (
-            self.post(path, body, headers) if method == "POST" else self.get(path, headers)
-        )
-        assert response.status_code == status, response.text
-        return response.json()  # type: ignore[no-any-return]
 
     # -- ready-made records ------------------------------------------------------------------
 

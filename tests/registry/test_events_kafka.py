@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -15,7 +15,11 @@ from services.registry import tables
 from shared.cli import app
 from shared.db import Database
 from shared.events import Envelope
-from shared.events.environment import FacilityClassifiedPolluting, PollutionSeverity
+from shared.events.environment import (
+    FacilityClassifiedPolluting,
+    FacilityDeclassified,
+    PollutionSeverity,
+)
 from shared.events.registry import ClusterPlanned, FacilityRegistered
 from shared.events.schema_store import SchemaStore
 from tests.kafka_tools import produce_raw, read_topic, wait_until
@@ -117,22 +121,8 @@ async def test_relocation_candidates_come_from_environment_events_once_each(
     later = await live_registry.facility(name="Cơ sở nhuộm Chiềng An")
     cluster = await live_registry.operating_cluster()
 
-    def classified(facility_id: str, priority: int) -> Envelope:
-        return Envelope.wrap(
-            FacilityClassifiedPolluting(
-                facility_id=facility_id,
-                province_code=SON_LA,
-                commune_code=TO_HIEU,
-                severity=PollutionSeverity.SERIOUSLY_POLLUTING,
-                relocation_priority=priority,
-                classified_on="2024-06-01",
-                inspection_id="insp-1",
-                reasons=["COD 310 mg/L > 150 (QCVN 40:2011/BTNMT cột B)"],
-            )
-        )
-
-    first, second = classified(later["id"], 2), classified(urgent["id"], 1)
-    records = [(e.key, e.value(), e.headers()) for e in (first, second, first)]  # a redelivery
+    first, second = _classified(later["id"], priority=2), _classified(urgent["id"], priority=1)
+    records = _records(first, second, first)  # a redelivery
     await produce_raw(kafka_bootstrap, FacilityClassifiedPolluting.topic(), *records)
 
     async def both_listed() -> bool:
@@ -159,6 +149,72 @@ async def test_relocation_candidates_come_from_environment_events_once_each(
             await session.execute(select(func.count()).select_from(tables.platform.inbox))
         ).scalar_one()
     assert inbox == 2  # the redelivered event was recognised, not applied twice
+
+
+async def test_a_declassified_facility_leaves_the_relocation_list_and_late_events_keep_it_off(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    facility_id = (await live_registry.facility(name="Cơ sở mạ kẽm Chiềng Lề"))["id"]
+    topic = FacilityClassifiedPolluting.topic()
+    assert FacilityDeclassified.topic() == topic  # one facility's decisions stay in order
+    declassified = Envelope.wrap(
+        FacilityDeclassified(
+            facility_id=facility_id,
+            province_code=SON_LA,
+            commune_code=TO_HIEU,
+            declassified_on="2024-09-01",
+            reason="Đã lắp hệ thống xử lý nước thải đạt QCVN 40:2011/BTNMT",
+        )
+    )
+
+    def listed_as(*classified_on: str) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            found = await live_registry.ok("GET", "/relocation-candidates")
+            dates = [c["classified_on"] for c in found if c["facility_id"] == facility_id]
+            return dates == list(classified_on)
+
+        return check
+
+    await produce_raw(kafka_bootstrap, topic, *_records(_classified(facility_id)))
+    assert await wait_until(listed_as("2024-06-01"), timeout_s=60)
+
+    # The declassification redelivered, then a classification older than it arriving late.
+    late = _classified(facility_id, on="2024-03-01")
+    await produce_raw(kafka_bootstrap, topic, *_records(declassified, declassified, late))
+    db: Database = live_registry.app.state.db
+
+    async def both_applied() -> bool:
+        inbox = tables.platform.inbox
+        seen = select(func.count()).where(inbox.c.event_id.in_([declassified.id, late.id]))
+        async with db.sessions() as session:
+            return (await session.execute(seen)).scalar_one() == 2
+
+    assert await wait_until(both_applied, timeout_s=60)
+    assert await listed_as()()  # off the list: the older classification did not undo it
+
+    newer = _classified(facility_id, on="2024-12-01")
+    await produce_raw(kafka_bootstrap, topic, *_records(newer))
+    assert await wait_until(listed_as("2024-12-01"), timeout_s=60)  # classified again: back
+
+
+def _classified(facility_id: str, *, priority: int = 1, on: str = "2024-06-01") -> Envelope:
+    return Envelope.wrap(
+        FacilityClassifiedPolluting(
+            facility_id=facility_id,
+            province_code=SON_LA,
+            commune_code=TO_HIEU,
+            severity=PollutionSeverity.SERIOUSLY_POLLUTING,
+            relocation_priority=priority,
+            classified_on=on,
+            inspection_id="insp-1",
+            reasons=["COD 310 mg/L > 150 (QCVN 40:2011/BTNMT cột B)"],
+        )
+    )
+
+
+def _records(*envelopes: Envelope) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+    """Envelopes as Kafka records; the same envelope twice is a redelivery."""
+    return [(e.key, e.value(), e.headers()) for e in envelopes]
 
 
 async def test_operators_see_dead_letters_and_parked_events_with_ccn_dlq(

@@ -9,7 +9,14 @@ from tests.registry.test_clusters import problem
 
 PROBLEM_JSON = "application/problem+json"
 Operation = tuple[str, str, dict[str, Any]]
-LIFECYCLE = ("establishment", "construction", "operation", "expansion", "removal")
+LIFECYCLE = (
+    "establishment",
+    "construction",
+    "infrastructure",
+    "operation",
+    "expansion",
+    "removal",
+)
 
 
 async def _operations(registry: Registry) -> tuple[dict[str, Any], list[Operation]]:

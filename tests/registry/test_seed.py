@@ -32,6 +32,11 @@ async def test_sample_data_matches_the_public_figures_and_loads_once(registry: R
     assert sum(float(c["area_ha"]) for c in son_la) == 22.5
     assert sum(c["infrastructure_investment_vnd"] for c in son_la) == 5_700_000_000
     assert sum(c["tenant_count"] for c in son_la) == 117
+    plants = {c["name"]: (c["status"], c["infrastructure"]["treatment_plant"]) for c in son_la}
+    assert plants == {
+        "Cụm công nghiệp Phố Mới": ("operating", "operating"),
+        "Cụm công nghiệp Duyên Hải": ("operating", "none"),  # operating without a plant
+    }
     moved = await registry.ok(
         "GET", "/facilities?province_code=14&in_residential_area=false&limit=200", headers=ministry
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Any, Protocol, TypeVar
 
+from services.registry.domain.infrastructure import InfrastructureReport, check_treatment_capacity
+from shared.domain import event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import registry as ev
-from shared.events.registry import ClusterStatus
+from shared.events.registry import ClusterStatus, Coverage, TreatmentPlantStatus
 from shared.principal import Place
 from shared.settings import Settings
 
@@ -21,16 +22,6 @@ NO_AREA = Decimal("0.0000")
 E = TypeVar("E", bound=ev.Event)
 MAX_INVESTMENT_VND = 10**16
 """A cluster's total infrastructure investment stays a whole number of đồng below this."""
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def event_of(kind: type[E], entity: object, **facts: Any) -> E:
-    """An event saying what an entity is after a change, and the change's own facts (which win
-    where a name is both)."""
-    return kind.model_validate({**vars(entity), **facts})
 
 
 # -- land ------------------------------------------------------------------------------------
@@ -141,6 +132,10 @@ class Step(Enum):
     EXPAND = ("expand", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION, _S.OPERATING})
     REMOVE = ("remove from the plan", {_S.PLANNED, _S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
     LEASE = ("lease land in", {_S.OPERATING})
+    REPORT_INFRASTRUCTURE = (
+        "report the infrastructure of",
+        {_S.PLANNED, _S.ESTABLISHED, _S.UNDER_CONSTRUCTION, _S.OPERATING},
+    )
 
     def __init__(self, verb: str, allowed: set[ClusterStatus]) -> None:
         self.verb = verb
@@ -234,6 +229,11 @@ class Cluster:
     infrastructure_investment_vnd: int = 0
     operation_start_date: date | None = None
     removal_reason: str | None = None
+    treatment_plant: TreatmentPlantStatus = TreatmentPlantStatus.NONE
+    treatment_capacity_m3_per_day: int | None = None
+    solid_waste_collection: Coverage = Coverage.NONE
+    fire_safety: Coverage = Coverage.NONE
+    infrastructure_reported_on: date | None = None
     version: int = 1
 
     @property
@@ -325,6 +325,21 @@ class Cluster:
         previous, self.status = self.status, ClusterStatus.REMOVED
         self.removal_reason = reason
         return self._event(ev.ClusterRemovedFromPlan, reason=reason, previous_status=previous)
+
+    def report_infrastructure(
+        self, report: InfrastructureReport
+    ) -> ev.ClusterInfrastructureUpdated:
+        """Record the shared infrastructure as reported; the latest report replaces the last."""
+        Step.REPORT_INFRASTRUCTURE.check(self.status)
+        check_treatment_capacity(report.treatment_plant, report.treatment_capacity_m3_per_day)
+        self.treatment_plant = report.treatment_plant
+        self.treatment_capacity_m3_per_day = report.treatment_capacity_m3_per_day
+        self.solid_waste_collection = report.solid_waste_collection
+        self.fire_safety = report.fire_safety
+        self.infrastructure_reported_on = report.reported_on
+        return self._event(
+            ev.ClusterInfrastructureUpdated, reported_on=report.reported_on, note=report.note
+        )
 
     def lease(
         self, facility: Lessee, *, area_ha: Decimal, start_date: date, relocation: bool = False

@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
-from services.registry.domain.cluster import Cluster, E, Tenancy, event_of, new_id
+from services.registry.domain.cluster import Cluster, E, Tenancy
+from shared.domain import event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import registry as ev
 from shared.events.registry import EnterpriseKind, FacilityLocation

@@ -1,0 +1,81 @@
+"""The environment service with the registry, through the real broker: facilities reach the
+environment's read model, and its classifications reach the registry's relocation list."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from services.environment.app import service as environment_service
+from services.registry.app import service as registry_service
+from tests import apis
+from tests.environment.factory import Environment, sample
+from tests.kafka_tools import wait_until
+from tests.registry.factory import Registry
+
+
+@pytest.fixture
+def registry_url(templates: apis.Templates) -> Iterator[str]:
+    with templates.database(registry_service) as url:
+        yield url
+
+
+@pytest.fixture
+async def services(
+    registry_url: str, environment_db_url: str, kafka_bootstrap: str
+) -> AsyncIterator[tuple[Registry, Environment]]:
+    """Both services with their outbox relays and consumers running against the broker."""
+    registry_settings = apis.settings_for(
+        registry_service, registry_url, kafka_bootstrap, background=True
+    )
+    environment_settings = apis.settings_for(
+        environment_service, environment_db_url, kafka_bootstrap, background=True
+    )
+    async for r_app, r_client in apis.serve(registry_service, registry_settings):
+        async for e_app, e_client in apis.serve(environment_service, environment_settings):
+            yield Registry(r_client, r_app, apis.token), Environment(e_client, e_app, apis.token)
+
+
+async def test_a_polluter_found_by_inspection_reaches_the_relocation_list_and_leaves_it(
+    services: tuple[Registry, Environment],
+) -> None:
+    registry, environment = services
+    facility = await registry.facility(name="Cơ sở mạ kẽm Chiềng Lề")
+
+    async def known_here() -> bool:
+        return (await environment.get(f"/facilities/{facility['id']}")).status_code == 200
+
+    assert await wait_until(known_here), "FacilityRegistered never reached the environment"
+
+    inspection = await environment.inspection(facility["id"])
+    await environment.measured(inspection, sample("cod", "400"))
+    await environment.completed(inspection)
+
+    async def candidates() -> list[str]:
+        listed = await registry.ok("GET", "/relocation-candidates")
+        return [c["facility_id"] for c in listed]
+
+    async def listed() -> bool:
+        return facility["id"] in await candidates()
+
+    assert await wait_until(listed), "FacilityClassifiedPolluting never reached the registry"
+    entry = next(
+        c
+        for c in await registry.ok("GET", "/relocation-candidates")
+        if c["facility_id"] == facility["id"]
+    )
+    assert (entry["severity"], entry["relocation_priority"]) == ("seriously_polluting", 1)
+    assert entry["facility_name"] == "Cơ sở mạ kẽm Chiềng Lề"
+
+    await environment.ok(
+        "POST",
+        f"/facilities/{facility['id']}/declassification",
+        {"declassified_on": "2024-09-01", "reason": "Đã lắp hệ thống xử lý", "version": 2},
+        environment.approver,
+    )
+
+    async def gone() -> bool:
+        return facility["id"] not in await candidates()
+
+    assert await wait_until(gone), "FacilityDeclassified never took it off the relocation list"

@@ -1,0 +1,65 @@
+"""The registry's facilities as the environment sees them: moves that come before their
+facility, and late ones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from services.environment.projections import on_tenancy_ended, on_tenancy_started
+from shared.events import Envelope
+from shared.events.registry import TenancyEnded, TenancyStarted
+from tests.environment.factory import SON_LA, Environment
+
+CLUSTER = str(uuid.uuid4())
+
+
+def _started(facility_id: str, on: date) -> TenancyStarted:
+    return TenancyStarted(
+        cluster_id=CLUSTER,
+        province_code=SON_LA,
+        tenancy_id=str(uuid.uuid4()),
+        facility_id=facility_id,
+        enterprise_id=str(uuid.uuid4()),
+        leased_area_ha=Decimal("0.5"),
+        start_date=on,
+        cluster_leased_area_ha=Decimal("0.5"),
+        cluster_occupancy_rate=Decimal("0.05"),
+    )
+
+
+def _ended(facility_id: str, on: date) -> TenancyEnded:
+    return TenancyEnded(
+        cluster_id=CLUSTER,
+        province_code=SON_LA,
+        tenancy_id=str(uuid.uuid4()),
+        facility_id=facility_id,
+        enterprise_id=str(uuid.uuid4()),
+        released_area_ha=Decimal("0.5"),
+        end_date=on,
+        cluster_leased_area_ha=Decimal("0"),
+        cluster_occupancy_rate=Decimal("0"),
+    )
+
+
+async def test_a_lease_that_arrives_before_its_facility_is_applied_when_it_comes(
+    environment: Environment,
+) -> None:
+    facility_id = str(uuid.uuid4())
+    lease = _started(facility_id, date(2020, 3, 1))
+    async with environment.db.transaction() as session:
+        await on_tenancy_started(session, lease, Envelope.wrap(lease))
+    await environment.facility(facility_id=facility_id)
+    facility = await environment.ok("GET", f"/facilities/{facility_id}")
+    assert facility["cluster_id"] == CLUSTER
+
+
+async def test_an_older_move_arriving_late_changes_nothing(environment: Environment) -> None:
+    facility_id = await environment.facility()
+    lease, ended = _started(facility_id, date(2022, 1, 1)), _ended(facility_id, date(2021, 6, 1))
+    async with environment.db.transaction() as session:
+        await on_tenancy_started(session, lease, Envelope.wrap(lease))
+        await on_tenancy_ended(session, ended, Envelope.wrap(ended))
+    facility = await environment.ok("GET", f"/facilities/{facility_id}")
+    assert facility["cluster_id"] == CLUSTER
