@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,21 +53,11 @@ def _wait_until_ready(server: subprocess.Popen[bytes], name: str, url: str, log:
     raise AssertionError(f"`ccn serve {name}` was not ready in {READY_WITHIN_S} s:\n{_tail(log)}")
 
 
-@pytest.fixture
-def served_service(
-    request: pytest.FixtureRequest,
-    postgres_server: PostgresServer,
-    kafka_bootstrap: str,
-    tmp_path: Path,
+@contextmanager
+def serving(
+    name: str, postgres_server: PostgresServer, kafka_bootstrap: str, log_dir: Path
 ) -> Iterator[ServedService]:
-    """`ccn serve <service>` on a fresh database; name the service by indirect parametrization:
-    `@pytest.mark.parametrize("served_service", ["registry"], indirect=True)`."""
-    name = getattr(request, "param", None)
-    if not isinstance(name, str):
-        raise pytest.UsageError(
-            'served_service needs a service name: @pytest.mark.parametrize("served_service", '
-            '["registry"], indirect=True)'
-        )
+    """`ccn serve <name>` on a fresh database, stopped (cleanly) and dropped afterwards."""
     port = free_port()
     database = postgres_server.create_database()
     env = {
@@ -76,7 +67,7 @@ def served_service(
         "CCN_JWT_SECRET": JWT_SECRET,
         "CCN_LOG_LEVEL": "WARNING",
     }
-    log = tmp_path / f"{name}.log"
+    log = log_dir / f"{name}.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "shared.cli", "serve", name, "--port", str(port)],
@@ -100,3 +91,22 @@ def served_service(
         postgres_server.drop_database(database)
     # uvicorn finishes the lifespan (relay and consumers stop), then re-raises SIGTERM.
     assert code in (0, -signal.SIGTERM), f"`ccn serve {name}` exited with {code}:\n{_tail(log)}"
+
+
+@pytest.fixture
+def served_service(
+    request: pytest.FixtureRequest,
+    postgres_server: PostgresServer,
+    kafka_bootstrap: str,
+    tmp_path: Path,
+) -> Iterator[ServedService]:
+    """`ccn serve <service>` on a fresh database; name the service by indirect parametrization:
+    `@pytest.mark.parametrize("served_service", ["registry"], indirect=True)`."""
+    name = getattr(request, "param", None)
+    if not isinstance(name, str):
+        raise pytest.UsageError(
+            'served_service needs a service name: @pytest.mark.parametrize("served_service", '
+            '["registry"], indirect=True)'
+        )
+    with serving(name, postgres_server, kafka_bootstrap, tmp_path) as served:
+        yield served

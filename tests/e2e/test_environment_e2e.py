@@ -1,0 +1,110 @@
+"""The registry and the environment service as operators run them, each `ccn serve`d in its
+own process on its own database, talking only through Kafka: a facility registered in one is
+inspected in the other, and its classification comes back as a relocation candidate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.auth import mint_token
+from shared.localinfra import PostgresServer
+from tests.e2e.conftest import ServedService, serving
+from tests.environment.factory import sample
+from tests.kafka_tools import wait_until
+
+
+@pytest.fixture
+def both(
+    postgres_server: PostgresServer, kafka_bootstrap: str, tmp_path: Path
+) -> Iterator[tuple[ServedService, ServedService]]:
+    with (
+        serving("registry", postgres_server, kafka_bootstrap, tmp_path) as registry,
+        serving("environment", postgres_server, kafka_bootstrap, tmp_path) as environment,
+    ):
+        yield registry, environment
+
+
+def _headers(service: ServedService, agency: str) -> dict[str, str]:
+    token = mint_token(
+        service.jwt_secret,
+        subject="e2e",
+        agency=agency,
+        roles=["officer", "approver"],
+        province="14",
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_an_inspection_in_one_process_puts_a_facility_on_the_others_relocation_list(
+    both: tuple[ServedService, ServedService],
+) -> None:
+    registry_service, environment_service = both
+    registry = httpx.AsyncClient(
+        base_url=f"{registry_service.url}/api/v1",
+        headers=_headers(registry_service, "so-cong-thuong"),
+    )
+    environment = httpx.AsyncClient(
+        base_url=f"{environment_service.url}/api/v1",
+        headers=_headers(environment_service, "so-tnmt"),
+    )
+    async with registry, environment:
+        enterprise = await registry.post(
+            "/enterprises",
+            json={
+                "name": "Hộ kinh doanh Lò Văn Minh",
+                "tax_code": "0100910041",
+                "kind": "household",
+                "province_code": "14",
+            },
+        )
+        assert enterprise.status_code == 201, enterprise.text
+        facility = (
+            await registry.post(
+                "/facilities",
+                json={
+                    "enterprise_id": enterprise.json()["id"],
+                    "name": "Cơ sở mạ Chiềng Cơi",
+                    "province_code": "14",
+                    "commune_code": "03670",
+                    "address": "Bản Hẹo",
+                    "sector": "mạ kim loại",
+                    "workers": 6,
+                    "annual_output_vnd": 800_000_000,
+                },
+            )
+        ).json()
+
+        async def known() -> bool:
+            return (await environment.get(f"/facilities/{facility['id']}")).status_code == 200
+
+        assert await wait_until(known, timeout_s=60), "the facility never reached environment"
+        inspection = (
+            await environment.post(
+                "/inspections",
+                json={
+                    "facility_id": facility["id"],
+                    "scheduled_on": "2024-05-06",
+                    "kind": "complaint",
+                    "team": "Đoàn kiểm tra",
+                },
+            )
+        ).json()
+        path = f"/inspections/{inspection['id']}"
+        measured = await environment.post(
+            f"{path}/measurements", json={"samples": [sample("cod", "400")]}
+        )
+        assert measured.status_code == 200, measured.text
+        done = await environment.post(
+            f"{path}/completion", json={"carried_out_on": "2024-05-06", "version": 2}
+        )
+        assert done.json()["outcome"] == "violations_found"
+
+        async def candidate() -> bool:
+            listed = (await registry.get("/relocation-candidates")).json()
+            return any(c["facility_id"] == facility["id"] for c in listed)
+
+        assert await wait_until(candidate, timeout_s=60), "the classification never came back"
