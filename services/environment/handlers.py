@@ -27,6 +27,7 @@ from services.environment.domain import (
 )
 from services.environment.repository import (
     Classifications,
+    Clusters,
     Facilities,
     Inspections,
     LimitTables,
@@ -225,12 +226,14 @@ async def list_violations(uow: Uow, *, query: s.ViolationQuery) -> Page[s.Violat
 
 
 async def _facility_view(uow: Uow, facility: FacilityOnRecord) -> s.FacilityView:
+    cluster = await Clusters(uow.session).known(facility.cluster_id)
     standing = await Classifications(uow.session).standing(facility)
     inspections = await Inspections(uow.session).of_facility(facility.id)
     samples = await Samples(uow.session).of([i.id for i in inspections])
     on = today()
     return s.FacilityView.of(
         facility,
+        cluster,
         standing,
         [s.InspectionView.of(i, samples.get(i.id, [])) for i in inspections],
         [s.ViolationView.of(v, on) for v in await Violations(uow.session).open_of(facility.id)],

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.environment.domain import FacilityOnRecord
-from services.environment.repository import Facilities
+from services.environment.domain import ClusterOnRecord, FacilityOnRecord
+from services.environment.repository import Clusters, Facilities
 from shared.domain import VIETNAM
 from shared.events import Envelope
 from shared.events.registry import (
+    ClusterInfrastructureUpdated,
+    ClusterPlanned,
     FacilityRegistered,
     FacilityRelocated,
     TenancyEnded,
@@ -18,6 +20,8 @@ from shared.events.registry import (
 from shared.service import Projection
 
 facilities = Projection("facilities")
+"""Facilities and the clusters they lease land in (one consumer group: both come from the
+registry, and a facility's cluster is only useful with the cluster's facts)."""
 
 
 @facilities.on(FacilityRegistered)
@@ -54,3 +58,24 @@ async def on_tenancy_started(
 @facilities.on(TenancyEnded)
 async def on_tenancy_ended(session: AsyncSession, event: TenancyEnded, envelope: Envelope) -> None:
     await Facilities(session).moved(event.facility_id, None, on=event.end_date)
+
+
+@facilities.on(ClusterPlanned)
+async def on_cluster_planned(
+    session: AsyncSession, event: ClusterPlanned, envelope: Envelope
+) -> None:
+    await Clusters(session).planned(
+        ClusterOnRecord(event.cluster_id, event.name, event.province_code, event.commune_code)
+    )
+
+
+@facilities.on(ClusterInfrastructureUpdated)
+async def on_cluster_infrastructure_updated(
+    session: AsyncSession, event: ClusterInfrastructureUpdated, envelope: Envelope
+) -> None:
+    await Clusters(session).equipped(
+        event.cluster_id,
+        event.reported_on,
+        treatment_plant=event.treatment_plant,
+        treatment_capacity_m3_per_day=event.treatment_capacity_m3_per_day,
+    )

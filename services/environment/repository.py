@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.environment import tables as t
 from services.environment.domain import (
     Classification,
+    ClusterOnRecord,
     FacilityOnRecord,
     Inspection,
     InspectionRecord,
@@ -202,6 +203,34 @@ class Facilities(RepositoryBase[FacilityOnRecord]):
             await upsert(
                 self.session, t.early_moves, key="facility_id", facility_id=facility_id, **values
             )
+
+
+class Clusters(RepositoryBase[ClusterOnRecord]):
+    table = t.clusters
+    entity = ClusterOnRecord
+    what = "cluster"
+
+    async def known(self, cluster_id: str | None) -> ClusterOnRecord | None:
+        if cluster_id is None:
+            return None
+        return await self.first(select(self.table).where(self.table.c.id == cluster_id))
+
+    async def planned(self, cluster: ClusterOnRecord) -> None:
+        values = vars(cluster) | {"updated_at": datetime.now(UTC)}
+        await insert_ignoring_duplicates(self.session, self.table, **values)
+
+    async def equipped(self, cluster_id: str, reported_on: date, **facts: Any) -> None:
+        """The cluster's infrastructure as reported on `reported_on`; an older report arriving
+        late changes nothing."""
+        c = self.table.c
+        newer = c.infrastructure_reported_on.is_(None) | (
+            c.infrastructure_reported_on <= reported_on
+        )
+        await self.session.execute(
+            update(self.table)
+            .where(c.id == cluster_id, newer)
+            .values(**facts, infrastructure_reported_on=reported_on, updated_at=datetime.now(UTC))
+        )
 
 
 class Classifications(RepositoryBase[Classification]):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from services.environment.domain import (
     Classification,
+    ClusterOnRecord,
     FacilityOnRecord,
     Inspection,
     InspectionStatus,
@@ -21,6 +22,7 @@ from services.environment.domain import (
 )
 from shared import geo
 from shared.events.environment import InspectionKind, PollutionSeverity, ViolationKind
+from shared.events.registry import TreatmentPlantStatus
 from shared.pagination import PageQuery
 from shared.schemas import Body, LongText, ProvinceQuery, Text, Versioned
 
@@ -305,6 +307,16 @@ class FacilitySummaryView(BaseModel):
     relocation_priority: int | None
 
 
+class ClusterOnRecordView(BaseModel):
+    """The cluster a facility leases land in, and its central wastewater treatment plant."""
+
+    id: str
+    name: str
+    treatment_plant: TreatmentPlantStatus
+    treatment_capacity_m3_per_day: int | None
+    infrastructure_reported_on: date | None
+
+
 class FacilityView(BaseModel):
     """A facility's compliance record here: its inspections, open violations, standing."""
 
@@ -314,6 +326,10 @@ class FacilityView(BaseModel):
     commune_code: str | None
     sector: str
     cluster_id: str | None
+    cluster: ClusterOnRecordView | None = Field(
+        description="its cluster as the registry last reported it (null outside one, or "
+        "while the cluster's facts are on their way)"
+    )
     classification: ClassificationView
     inspections: list[InspectionView]
     open_violations: list[ViolationView]
@@ -323,6 +339,7 @@ class FacilityView(BaseModel):
     def of(
         cls,
         facility: FacilityOnRecord,
+        cluster: ClusterOnRecord | None,
         standing: Classification,
         inspections: list[InspectionView],
         open_violations: list[ViolationView],
@@ -330,6 +347,7 @@ class FacilityView(BaseModel):
         return cls.model_validate(
             {
                 **vars(facility),
+                "cluster": None if cluster is None else vars(cluster),
                 "classification": vars(standing),
                 "inspections": inspections,
                 "open_violations": open_violations,

@@ -23,6 +23,7 @@ from shared.events.environment import (
     PollutionSeverity,
     ViolationKind,
 )
+from shared.events.registry import TreatmentPlantStatus
 from shared.tables import add_platform_tables
 
 metadata = new_metadata()
@@ -61,6 +62,19 @@ facilities = Table(
     Column("located_on", Date, nullable=True),
     moment("updated_at"),
 )
+
+clusters = Table(
+    "clusters",
+    metadata,
+    record_id(),
+    Column("name", String(300), nullable=False),
+    *located(commune_required=False),
+    Column("treatment_plant", Choice(TreatmentPlantStatus, 20), nullable=False),
+    Column("treatment_capacity_m3_per_day", Integer, nullable=True),
+    Column("infrastructure_reported_on", Date, nullable=True),
+    moment("updated_at"),
+)
+"""The registry's clusters as its events describe them: where, and their treatment plant."""
 
 early_moves = Table(
     "early_moves",

@@ -10,6 +10,7 @@ from services.environment.domain.classification import (
     assess,
 )
 from services.environment.domain.inspection import (
+    ClusterOnRecord,
     FacilityOnRecord,
     Inspection,
     InspectionClosed,
@@ -44,6 +45,7 @@ from services.environment.domain.violation import Violation, ViolationClosed, Vi
 __all__ = [
     "Assessment",
     "Classification",
+    "ClusterOnRecord",
     "ColumnNotInTable",
     "ConditionNotInTable",
     "EnvironmentRules",

@@ -21,6 +21,7 @@ from services.environment.domain.violation import Violation
 from shared.domain import event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import environment as ev
+from shared.events.registry import TreatmentPlantStatus
 from shared.principal import Place
 
 E = TypeVar("E", bound=ev.Event)
@@ -54,6 +55,19 @@ class FacilityOnRecord:
     @property
     def place(self) -> Place:
         return Place(self.province_code, self.commune_code)
+
+
+@dataclass
+class ClusterOnRecord:
+    """A cluster as the registry's events describe it: where, and its treatment plant."""
+
+    id: str
+    name: str
+    province_code: str
+    commune_code: str | None
+    treatment_plant: TreatmentPlantStatus = TreatmentPlantStatus.NONE
+    treatment_capacity_m3_per_day: int | None = None
+    infrastructure_reported_on: date | None = None
 
 
 class InspectionPlan(Protocol):
