@@ -74,3 +74,15 @@ facilities.command(
     s.DeclassifyFacility,
     summary="Lift its classification: it leaves the relocation list (approver)",
 )
+
+pollution_rules = Records(router, "/pollution-rules", "province_code", s.PollutionRulesView)
+pollution_rules.one(
+    h.get_pollution_rules,
+    summary="A province's classification rule and remediation times (or the defaults)",
+)
+pollution_rules.command(
+    "revision",
+    h.change_pollution_rules,
+    s.ChangePollutionRules,
+    summary="Set the province's own rule (approver); later inspections follow it",
+)

@@ -31,12 +31,14 @@ from services.environment.repository import (
     Facilities,
     Inspections,
     LimitTables,
+    ProvinceRules,
     Samples,
     Violations,
 )
+from shared import geo
 from shared.commands import UnitOfWork
 from shared.domain import check_not_future, new_id, today
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, NotFound
 from shared.events import environment as ev
 from shared.pagination import Page
 from shared.preconditions import Precondition
@@ -133,22 +135,23 @@ async def complete_inspection(
     version.check(inspection.version)
     check_not_future(cmd.carried_out_on, field="carried_out_on")
     samples = (await Samples(uow.session).of([inspection.id])).get(inspection.id, [])
-    violations, events = inspection.complete(cmd, samples, uow.rules)
+    rules, _ = await ProvinceRules(uow.session).of(inspection.province_code, uow.rules)
+    violations, events = inspection.complete(cmd, samples, rules)
     await Inspections(uow.session).save(inspection)
     for violation in violations:
         await Violations(uow.session).add(violation)
     await uow.record(*events)
-    await _reassess(uow, inspection)
+    await _reassess(uow, inspection, rules)
     return await _inspection_view(uow, inspection)
 
 
-async def _reassess(uow: Uow, inspection: Inspection) -> None:
+async def _reassess(uow: Uow, inspection: Inspection, rules: EnvironmentRules) -> None:
     """Apply the province's rule to the facility's inspections after this one closed."""
     facility = await Facilities(uow.session).get(inspection.facility_id)
     standing = await Classifications(uow.session).standing(facility, lock=True)
     history = await Inspections(uow.session).history(facility.id)
     overdue = await Violations(uow.session).overdue_count(facility.id, today())
-    assessment = assess(history, overdue, uow.rules, after=standing.declassified_on)
+    assessment = assess(history, overdue, rules, after=standing.declassified_on)
     if assessment is None or inspection.carried_out_on is None:
         return
     classified = standing.classify(
@@ -219,6 +222,36 @@ async def list_violations(uow: Uow, *, query: s.ViolationQuery) -> Page[s.Violat
     on = today()
     return Page[s.ViolationView](
         items=[s.ViolationView.of(v, on) for v in found], next_cursor=next_cursor
+    )
+
+
+# -- a province's rules ----------------------------------------------------------------------
+
+
+def _province(province_code: str) -> Place:
+    try:
+        return Place(geo.check_province_code(province_code))
+    except ValueError:
+        raise NotFound(f"no province {province_code}") from None
+
+
+async def get_pollution_rules(uow: Uow, *, province_code: str) -> s.PollutionRulesView:
+    uow.authorize(reading(_province(province_code)))
+    rules, version = await ProvinceRules(uow.session).of(province_code, uow.rules)
+    return s.PollutionRulesView.of(province_code, rules, version)
+
+
+async def change_pollution_rules(
+    uow: Uow, *, province_code: str, cmd: s.ChangePollutionRules, version: Precondition
+) -> s.PollutionRulesView:
+    """A province's approver sets its own rule; inspections completed from now follow it."""
+    uow.authorize(classifying(_province(province_code)))
+    store = ProvinceRules(uow.session)
+    _, stored = await store.of(province_code, uow.rules, lock=True)
+    version.check(stored or 1)
+    rules = EnvironmentRules(**cmd.model_dump(exclude={"version"}))
+    return s.PollutionRulesView.of(
+        province_code, rules, await store.set(province_code, rules, stored)
     )
 
 

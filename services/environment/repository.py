@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from services.environment import tables as t
 from services.environment.domain import (
     Classification,
     ClusterOnRecord,
+    EnvironmentRules,
     FacilityOnRecord,
     Inspection,
     InspectionRecord,
@@ -231,6 +233,44 @@ class Clusters(RepositoryBase[ClusterOnRecord]):
             .where(c.id == cluster_id, newer)
             .values(**facts, infrastructure_reported_on=reported_on, updated_at=datetime.now(UTC))
         )
+
+
+class ProvinceRules:
+    """Each province's rule and remediation times, or the platform's defaults."""
+
+    table = t.province_rules
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of(
+        self, province_code: str, default: EnvironmentRules, *, lock: bool = False
+    ) -> tuple[EnvironmentRules, int | None]:
+        """The province's rules and their version; the defaults and None if it set none
+        (their version is then 1: a province's first rules are its version 2)."""
+        query = select(self.table).where(self.table.c.id == province_code)
+        row = (await self.session.execute(query.with_for_update() if lock else query)).first()
+        if row is None:
+            return default, None
+        names = [f.name for f in fields(EnvironmentRules)]
+        return EnvironmentRules(**{name: getattr(row, name) for name in names}), row.version
+
+    async def set(self, province_code: str, rules: EnvironmentRules, version: int | None) -> int:
+        """Store the province's rules over the `version` read (None: it had none)."""
+        now, values = datetime.now(UTC), vars(rules)
+        if version is None:
+            await self.session.execute(
+                self.table.insert().values(
+                    id=province_code, **values, version=2, created_at=now, updated_at=now
+                )
+            )
+            return 2
+        await self.session.execute(
+            update(self.table)
+            .where(self.table.c.id == province_code)
+            .values(**values, version=version + 1, updated_at=now)
+        )
+        return version + 1
 
 
 class Classifications(RepositoryBase[Classification]):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from services.environment.domain import (
     Classification,
     ClusterOnRecord,
+    EnvironmentRules,
     FacilityOnRecord,
     Inspection,
     InspectionStatus,
@@ -264,6 +265,45 @@ class ViolationQuery(PageQuery, ProvinceQuery):
     facility_id: str | None = Field(None, max_length=100)
     status: ViolationStatus | None = None
     overdue: bool | None = Field(None, description="open past their remediation deadline")
+
+
+# -- a province's rules ------------------------------------------------------------------
+
+
+class ChangePollutionRules(Versioned):
+    serious_ratio: Decimal = Field(gt=1, le=100, max_digits=6, decimal_places=2)
+    repeat_inspections: int = Field(ge=1, le=20)
+    repeat_window_months: int = Field(ge=1, le=120)
+    remediation_days_serious: int = Field(ge=1, le=3650)
+    remediation_days_exceedance: int = Field(ge=1, le=3650)
+    remediation_days_finding: int = Field(ge=1, le=3650)
+
+
+class PollutionRulesView(BaseModel):
+    """When a facility pollutes, and how long a violation may stay open, in one province."""
+
+    province_code: str
+    serious_ratio: Decimal = Field(description="a sample this many times its limit: serious")
+    repeat_inspections: int = Field(description="inspections with exceedances that pollute")
+    repeat_window_months: int = Field(description="...within this many months")
+    remediation_days_serious: int
+    remediation_days_exceedance: int
+    remediation_days_finding: int
+    set_by_province: bool = Field(description="false while it follows the platform defaults")
+    version: int
+
+    @classmethod
+    def of(
+        cls, province_code: str, rules: EnvironmentRules, version: int | None
+    ) -> PollutionRulesView:
+        return cls.model_validate(
+            {
+                **vars(rules),
+                "province_code": province_code,
+                "set_by_province": version is not None,
+                "version": version or 1,
+            }
+        )
 
 
 # -- facilities and their classification -----------------------------------------------------

@@ -76,6 +76,21 @@ clusters = Table(
 )
 """The registry's clusters as its events describe them: where, and their treatment plant."""
 
+province_rules = Table(
+    "province_rules",
+    metadata,
+    Column("id", String(2), primary_key=True),
+    Column("remediation_days_serious", Integer, nullable=False),
+    Column("remediation_days_exceedance", Integer, nullable=False),
+    Column("remediation_days_finding", Integer, nullable=False),
+    Column("serious_ratio", DecimalText(), nullable=False),
+    Column("repeat_inspections", Integer, nullable=False),
+    Column("repeat_window_months", Integer, nullable=False),
+    *versioned(),
+)
+"""A province's own classification rule and remediation times (the id is its code); a
+province without a row follows the platform's defaults (settings)."""
+
 early_moves = Table(
     "early_moves",
     metadata,
