@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.registry.domain import with_check_digit
 from shared.auth import mint_token
 from shared.events.registry import TenancyStarted
-from shared.localinfra import KafkaBroker, PostgresServer, free_port
+from shared.localinfra import KafkaBroker, PostgresServer, free_port, wait_until_ready
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
 
@@ -226,15 +226,7 @@ def main(tenancies: int, concurrency: int) -> None:
     )
     try:
         base_url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the registry did not become ready")
+        wait_until_ready(base_url, [server])
         asyncio.run(measure(base_url, broker.bootstrap, tenancies, concurrency))
     finally:
         server.terminate()

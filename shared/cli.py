@@ -258,25 +258,15 @@ def _wait_until_ready(
     name: str, port: int, children: list[subprocess.Popen[bytes]], timeout_s: float = 120
 ) -> None:
     """Wait for a started service's /readyz; stop everything if one exits first."""
-    import time
+    from shared.localinfra import NotReady, wait_until_ready
 
-    import httpx
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
-            for child in children:
-                child.terminate()
-            typer.echo(f"a service exited while {name} was starting; see its output above")
-            raise typer.Exit(1)
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    typer.echo(f"{name} was not ready on port {port} in {timeout_s:.0f} s")
-    raise typer.Exit(1)
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", children, timeout_s=timeout_s)
+    except NotReady as exc:
+        for child in children:
+            child.terminate()
+        typer.echo(f"{name} did not start: {exc}; see the output above")
+        raise typer.Exit(1) from None
 
 
 dlq = typer.Typer(

@@ -6,9 +6,13 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SCRIPT = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
@@ -23,6 +27,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class NotReady(RuntimeError):
+    """A started service exited, or did not answer /readyz in time."""
+
+
+def wait_until_ready(
+    url: str, processes: Sequence[subprocess.Popen[bytes]], *, timeout_s: float = 60
+) -> None:
+    """Poll `{url}/readyz` until it answers 200; NotReady if one of `processes` exits first
+    or time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        exited = [p for p in processes if p.poll() is not None]
+        if exited:
+            raise NotReady(f"a process exited with {exited[0].returncode} before {url} was ready")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise NotReady(f"{url} was not ready in {timeout_s:.0f} s")
 
 
 def require(tool: str, how: str) -> None:

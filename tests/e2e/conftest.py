@@ -7,16 +7,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
-from shared.localinfra import PostgresServer, free_port
+from shared.localinfra import NotReady, PostgresServer, free_port, wait_until_ready
 
 JWT_SECRET = "e2e-secret-0123456789abcdef0123456789"
 READY_WITHIN_S = 60
@@ -39,18 +37,10 @@ def _tail(log: Path, lines: int = 60) -> str:
 
 
 def _wait_until_ready(server: subprocess.Popen[bytes], name: str, url: str, log: Path) -> None:
-    deadline = time.monotonic() + READY_WITHIN_S
-    while time.monotonic() < deadline:
-        code = server.poll()
-        if code is not None:
-            raise AssertionError(f"`ccn serve {name}` exited with {code} on startup:\n{_tail(log)}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"`ccn serve {name}` was not ready in {READY_WITHIN_S} s:\n{_tail(log)}")
+    try:
+        wait_until_ready(url, [server], timeout_s=READY_WITHIN_S)
+    except NotReady as exc:
+        raise AssertionError(f"`ccn serve {name}`: {exc}:\n{_tail(log)}") from None
 
 
 @contextmanager

@@ -45,13 +45,7 @@ class Environment(Api):
         return event.facility_id
 
     async def inspection(self, facility_id: str | None = None, **overrides: Any) -> dict[str, Any]:
-        body = {
-            "facility_id": facility_id or await self.facility(),
-            "scheduled_on": "2024-05-06",
-            "kind": "periodic",
-            "team": "Đoàn kiểm tra Sở Nông nghiệp và Môi trường Sơn La",
-            **overrides,
-        }
+        body = plan(facility_id or await self.facility(), **overrides)
         return await self.ok("POST", "/inspections", body, status=201)
 
     async def measured(
@@ -76,6 +70,17 @@ class Environment(Api):
         async with self.db.sessions() as session:
             rows = await session.execute(select(outbox.c.type).order_by(outbox.c.seq))
         return [r.type.split(".")[3] for r in rows]
+
+
+def plan(facility_id: str, **overrides: Any) -> dict[str, Any]:
+    """A periodic inspection of the facility on 6 May 2024."""
+    return {
+        "facility_id": facility_id,
+        "scheduled_on": "2024-05-06",
+        "kind": "periodic",
+        "team": "Đoàn kiểm tra Sở Nông nghiệp và Môi trường Sơn La",
+        **overrides,
+    }
 
 
 def sample(parameter: str = "cod", value: str = "200", **overrides: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.environment.factory import HA_NOI, Environment, sample
+from tests.environment.factory import HA_NOI, Environment, plan, sample
 
 
 def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
@@ -47,15 +47,7 @@ async def test_scheduling_an_inspection_records_it_and_its_event(environment: En
 async def test_an_inspection_of_a_facility_the_registry_has_not_published_is_422(
     environment: Environment,
 ) -> None:
-    response = await environment.post(
-        "/inspections",
-        {
-            "facility_id": "no-such-facility",
-            "scheduled_on": "2024-05-06",
-            "kind": "periodic",
-            "team": "Đoàn 1",
-        },
-    )
+    response = await environment.post("/inspections", plan("no-such-facility"))
     body = problem(response, 422, "validation-error")
     assert field_of(body) == "facility_id"
     assert "not known here" in body["detail"]
@@ -194,12 +186,7 @@ async def test_only_the_environment_department_of_the_province_inspects(
     environment: Environment,
 ) -> None:
     facility_id = await environment.facility()
-    body = {
-        "facility_id": facility_id,
-        "scheduled_on": "2024-05-06",
-        "kind": "periodic",
-        "team": "Đoàn 1",
-    }
+    body = plan(facility_id)
     trade = environment.auth(agency="so-cong-thuong")
     problem(await environment.post("/inspections", body, trade), 403, "forbidden")
     ha_noi = environment.auth(province=HA_NOI)
@@ -214,12 +201,7 @@ async def test_only_the_environment_department_of_the_province_inspects(
 
 async def test_a_retried_schedule_with_its_key_changes_nothing(environment: Environment) -> None:
     facility_id = await environment.facility()
-    body = {
-        "facility_id": facility_id,
-        "scheduled_on": "2024-05-06",
-        "kind": "periodic",
-        "team": "Đoàn 1",
-    }
+    body = plan(facility_id)
     headers = {**environment.auth(), "Idempotency-Key": "lich-kiem-tra-0001"}
     first = await environment.post("/inspections", body, headers)
     again = await environment.post("/inspections", body, headers)

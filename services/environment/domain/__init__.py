@@ -17,14 +17,19 @@ from services.environment.domain.inspection import (
     InspectionStatus,
     MeasuredSample,
 )
+from services.environment.domain.judgement import (
+    ExceedanceBand,
+    Judgement,
+    Sample,
+    exceedance_band,
+    judge,
+)
 from services.environment.domain.limits import (
     ColumnNotInTable,
     ConditionNotInTable,
-    ExceedanceBand,
     FactorMissing,
     FactorNotApplicable,
     FactorOutOfRange,
-    Judgement,
     Limit,
     LimitColumn,
     LimitTable,
@@ -32,11 +37,8 @@ from services.environment.domain.limits import (
     NoTableInForce,
     OverlappingTables,
     ParameterNotInTable,
-    Sample,
     UnitMismatch,
     check_no_overlap,
-    exceedance_band,
-    judge,
     table_in_force,
 )
 from services.environment.domain.rules import EnvironmentRules

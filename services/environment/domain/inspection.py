@@ -9,13 +9,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-from services.environment.domain.limits import (
-    Judgement,
-    LimitTable,
-    MeasurementRejected,
-    Sample,
-    judge,
-)
+from services.environment.domain.judgement import Judgement, Sample, judge
+from services.environment.domain.limits import LimitTable, MeasurementRejected
 from services.environment.domain.rules import EnvironmentRules
 from services.environment.domain.violation import Violation
 from shared.domain import event_of, new_id

@@ -5,14 +5,10 @@ from services.registry.domain.access import approving, reporting_construction, w
 from services.registry.domain.cluster import (
     NO_TENANTS,
     Cluster,
-    ClusterRules,
     IllegalTransition,
-    Land,
-    OverLease,
     Step,
     Tenancy,
     Tenants,
-    occupancy_rate,
 )
 from services.registry.domain.facility import (
     Enterprise,
@@ -20,6 +16,7 @@ from services.registry.domain.facility import (
     tax_code_error,
     with_check_digit,
 )
+from services.registry.domain.land import ClusterRules, Land, OverLease, occupancy_rate
 
 __all__ = [
     "NO_TENANTS",
