@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from services.environment import seed as environment_seed
 from services.environment.app import service as environment_service
+from services.registry import seed as registry_seed
 from services.registry.app import service as registry_service
 from tests import apis
 from tests.environment.factory import Environment, sample
@@ -79,3 +81,28 @@ async def test_a_polluter_found_by_inspection_reaches_the_relocation_list_and_le
         return facility["id"] not in await candidates()
 
     assert await wait_until(gone), "FacilityDeclassified never took it off the relocation list"
+
+
+async def test_the_sample_data_puts_son_las_polluters_on_the_relocation_list_once(
+    services: tuple[Registry, Environment],
+) -> None:
+    registry, environment = services
+    await registry_seed.load(registry.app.state.commands, progress=lambda _: None)
+    await environment_seed.load(environment.app.state.commands, progress=lambda _: None)
+    outbox_after_first = len(await environment.outbox_types())
+
+    async def candidates() -> list[dict[str, object]]:
+        return await registry.ok("GET", "/relocation-candidates?province_code=14")  # type: ignore[return-value]
+
+    async def all_listed() -> bool:
+        return len(await candidates()) == 23
+
+    assert await wait_until(all_listed, timeout_s=60), f"{len(await candidates())} listed"
+    severities = sorted({(c["severity"], c["relocation_priority"]) for c in await candidates()})
+    assert severities == [("polluting", 3), ("seriously_polluting", 1)]
+    overdue = await environment.ok("GET", "/violations?overdue=true&limit=200")
+    remedied = await environment.ok("GET", "/violations?status=remediated&limit=200")
+    assert (len(overdue["items"]), len(remedied["items"])) == (33, 10)
+
+    await environment_seed.load(environment.app.state.commands, progress=lambda _: None)
+    assert len(await environment.outbox_types()) == outbox_after_first  # nothing twice
