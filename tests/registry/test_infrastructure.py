@@ -151,3 +151,19 @@ async def test_an_incoherent_or_future_report_is_422_naming_the_field(
     detail = problem(await registry.post(_path(cluster), body), 422, "validation-error")
     assert [e["field"] for e in detail["errors"]] == [field], detail
     assert "ClusterInfrastructureUpdated" not in await outbox_types(registry)
+
+
+async def test_a_report_older_than_the_one_on_record_is_422(registry: Registry) -> None:
+    cluster = await registry.operating_cluster()
+    first = await registry.ok("POST", _path(cluster), {**REPORT, "version": cluster["version"]})
+    older = {
+        **REPORT,
+        "treatment_plant": "none",
+        "treatment_capacity_m3_per_day": None,
+        "reported_on": "2020-01-01",
+        "version": first["version"],
+    }
+    detail = problem(await registry.post(_path(cluster), older), 422, "validation-error")
+    assert [e["field"] for e in detail["errors"]] == ["reported_on"]
+    kept = await registry.ok("GET", f"/clusters/{cluster['id']}")
+    assert kept["infrastructure"]["treatment_plant"] == "operating"

@@ -247,6 +247,13 @@ class Cluster:
     ) -> ev.ClusterInfrastructureUpdated:
         """Record the shared infrastructure as reported; the latest report replaces the last."""
         Step.REPORT_INFRASTRUCTURE.check(self.status)
+        kept_on = self.infrastructure_reported_on
+        if kept_on is not None and report.reported_on < kept_on:
+            raise InvalidInput(
+                f"the cluster's infrastructure was last reported as of {kept_on}; an older "
+                "report cannot replace it",
+                field="reported_on",
+            )
         check_treatment_capacity(report.treatment_plant, report.treatment_capacity_m3_per_day)
         self.treatment_plant = report.treatment_plant
         self.treatment_capacity_m3_per_day = report.treatment_capacity_m3_per_day
