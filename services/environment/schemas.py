@@ -92,6 +92,16 @@ class NewLimitTable(Body):
     def _province(cls, code: str | None) -> str | None:
         return None if code is None else geo.check_province_code(code)
 
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        if self.effective_to is not None and self.effective_to < self.effective_from:
+            raise ValueError("effective_to: a table cannot end before it starts")
+        if self.existing_until is not None and (
+            self.effective_to is None or self.existing_until < self.effective_to
+        ):
+            raise ValueError("existing_until: it extends the table past its effective_to")
+        return self
+
 
 class LimitView(BaseModel):
     parameter: str

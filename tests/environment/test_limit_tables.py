@@ -100,3 +100,11 @@ async def test_a_limit_without_bounds_is_422_naming_it(environment: Environment)
     unknown_column = table(limits=[{"parameter": "cod", "column": "Z", "unit": "mg/L", "max": "1"}])
     response = await environment.post("/limit-tables", unknown_column, environment.approver)
     assert field_of(problem(response, 422, "validation-error")) == "limits"
+
+
+async def test_a_table_that_ends_before_it_starts_is_422_saying_so(
+    environment: Environment,
+) -> None:
+    bad = table(effective_from="2026-01-01", effective_to="2025-01-01")
+    response = await environment.post("/limit-tables", bad, environment.approver)
+    assert "effective_to" in problem(response, 422, "validation-error")["detail"]
