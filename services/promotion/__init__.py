@@ -1,1 +1,1 @@
-"""The promotion service."""
+"""The promotion service: khuyến công plans, support caps, projects, their money and outputs."""

@@ -1,6 +1,6 @@
 """The published event contract: envelope, base model, catalog, and each service's events."""
 
-from shared.events import environment, registry
+from shared.events import environment, promotion, registry
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.catalog_instance import catalog
@@ -15,5 +15,6 @@ __all__ = [
     "UnknownEventType",
     "catalog",
     "environment",
+    "promotion",
     "registry",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from services.registry.domain.infrastructure import InfrastructureReport, check_treatment_capacity
@@ -20,6 +19,7 @@ from shared.domain import event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import registry as ev
 from shared.events.registry import ClusterStatus, Coverage, TreatmentPlantStatus
+from shared.lifecycle import Lifecycle
 from shared.principal import Place
 
 E = TypeVar("E", bound=ev.Event)
@@ -39,7 +39,7 @@ class IllegalTransition(
 _S = ClusterStatus
 
 
-class Step(Enum):
+class Step(Lifecycle):
     """Each lifecycle command, and the statuses it may start from (Decree 32/2024's order)."""
 
     ESTABLISH = ("establish", {_S.PLANNED})
@@ -53,17 +53,13 @@ class Step(Enum):
         {_S.PLANNED, _S.ESTABLISHED, _S.UNDER_CONSTRUCTION, _S.OPERATING},
     )
 
-    def __init__(self, verb: str, allowed: set[ClusterStatus]) -> None:
-        self.verb = verb
-        self.allowed = frozenset(allowed)
+    @property
+    def what(self) -> str:
+        return "cluster"
 
-    def check(self, status: ClusterStatus) -> None:
-        if status not in self.allowed:
-            names = ", ".join(sorted(s.value for s in self.allowed))
-            raise IllegalTransition(
-                f"cannot {self.verb} a cluster that is {status.value}; it must be {names}",
-                current_status=status.value,
-            )
+    @property
+    def refused(self) -> type[Conflict]:
+        return IllegalTransition
 
 
 class ClusterPlan(Protocol):
