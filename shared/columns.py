@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -72,6 +73,23 @@ class DecimalText(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+class JsonModel(TypeDecorator[BaseModel]):
+    """A small pydantic model (a project's outputs) stored as its JSON text."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, model: type[BaseModel]) -> None:
+        super().__init__()
+        self.model = model
+
+    def process_bind_param(self, value: BaseModel | None, dialect: Dialect) -> str | None:
+        return None if value is None else value.model_dump_json()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> BaseModel | None:
+        return None if value is None else self.model.model_validate_json(value)
 
 
 class JsonList(TypeDecorator[list[Any]]):

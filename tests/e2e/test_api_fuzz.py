@@ -35,12 +35,18 @@ from schemathesis.specs.openapi.checks import (
 
 from services import SERVICES
 from shared.auth import mint_token
-from shared.events import Envelope
-from shared.events.registry import FacilityLocation, FacilityRegistered
+from shared.events import Envelope, Event
+from shared.events.registry import (
+    EnterpriseKind,
+    EnterpriseRegistered,
+    FacilityLocation,
+    FacilityRegistered,
+)
 from tests.e2e.conftest import ServedService
 from tests.environment.factory import Environment
 from tests.environment.factory import sample as env_sample
 from tests.kafka_tools import produce_raw, wait_until
+from tests.promotion.factory import Promotion
 from tests.registry.factory import (
     CHIENG_AN,
     CHIENG_COI,
@@ -139,25 +145,35 @@ async def registry_records(http: httpx.AsyncClient, token: str) -> Known:
     )
 
 
+FACILITY = FacilityRegistered(
+    facility_id="5f0e7f5c-4a11-4d6e-9a55-0c1f2a7b9e01",
+    enterprise_id="0c6b7d8e-2f3a-4b5c-8d9e-1a2b3c4d5e6f",
+    province_code=SON_LA,
+    commune_code=TO_HIEU,
+    name="Cơ sở chế biến tinh bột sắn Tô Hiệu",
+    address="Tổ 3, phường Tô Hiệu",
+    sector="chế biến nông sản",
+    workers=25,
+    annual_output_vnd=4_500_000_000,
+    location=FacilityLocation.RESIDENTIAL_AREA,
+)
+"""A facility as the registry publishes it, for the services that build on the registry."""
+
+
+async def publish(bootstrap: str, *events: Event) -> None:
+    """Put events on their topics as their producer would."""
+    for event in events:
+        envelope = Envelope.wrap(event)
+        await produce_raw(
+            bootstrap, event.topic(), (envelope.key, envelope.value(), envelope.headers())
+        )
+
+
 async def environment_records(http: httpx.AsyncClient, token: str, bootstrap: str) -> Known:
     """A facility published by the registry (through Kafka), inspected, measured and closed
     with a violation; the shipped limit tables."""
-    facility = FacilityRegistered(
-        facility_id="5f0e7f5c-4a11-4d6e-9a55-0c1f2a7b9e01",
-        enterprise_id="0c6b7d8e-2f3a-4b5c-8d9e-1a2b3c4d5e6f",
-        province_code=SON_LA,
-        commune_code=TO_HIEU,
-        name="Cơ sở chế biến tinh bột sắn Tô Hiệu",
-        address="Tổ 3, phường Tô Hiệu",
-        sector="chế biến nông sản",
-        workers=25,
-        annual_output_vnd=4_500_000_000,
-        location=FacilityLocation.RESIDENTIAL_AREA,
-    )
-    envelope = Envelope.wrap(facility)
-    await produce_raw(
-        bootstrap, facility.topic(), (envelope.key, envelope.value(), envelope.headers())
-    )
+    facility = FACILITY
+    await publish(bootstrap, facility)
     env = Environment(http, cast(FastAPI, None), lambda **_: token)
     body = {
         "facility_id": facility.facility_id,
@@ -189,11 +205,67 @@ async def environment_records(http: httpx.AsyncClient, token: str, bootstrap: st
     )
 
 
+async def promotion_records(http: httpx.AsyncClient, token: str, bootstrap: str) -> Known:
+    """A beneficiary published by the registry (through Kafka), a plan, and a project taken
+    as far as its contract; the shipped support caps."""
+    owner = EnterpriseRegistered(
+        enterprise_id=FACILITY.enterprise_id,
+        name="Hợp tác xã Tô Hiệu",
+        tax_code=TAX_CODES[2],
+        kind=EnterpriseKind.COOPERATIVE,
+        province_code=SON_LA,
+    )
+    await publish(bootstrap, owner, FACILITY)
+    promotion = Promotion(http, cast(FastAPI, None), lambda **_: token)
+    plan = await promotion.ok(
+        "POST",
+        "/plans",
+        {
+            "province_code": SON_LA,
+            "year": 2019,
+            "funding_source": "local",
+            "budget_vnd": 1_000_000_000,
+        },
+        status=201,
+    )
+    body = {
+        "name": "Hỗ trợ máy sao chè",
+        "province_code": SON_LA,
+        "plan_id": plan["id"],
+        "funding_source": "local",
+        "content_group": "demonstration_and_technology_transfer",
+        "beneficiary_facility_id": FACILITY.facility_id,
+        "total_cost_vnd": 900_000_000,
+        "requested_support_vnd": 300_000_000,
+        "counterpart_vnd": 600_000_000,
+        "start_date": "2019-03-01",
+        "end_date": "2019-11-30",
+    }
+
+    async def proposed() -> bool:
+        return (await promotion.post("/projects", body)).status_code == 201
+
+    assert await wait_until(proposed, timeout_s=60), "the beneficiary never reached promotion"
+    project = (await promotion.ok("GET", "/projects?limit=1"))["items"][0]
+    caps = await promotion.ok("GET", "/support-caps?limit=1")
+    return Known(
+        values={
+            "plan_id": [plan["id"]],
+            "project_id": [project["id"]],
+            "beneficiary_facility_id": [FACILITY.facility_id],
+            "beneficiary_enterprise_id": [owner.enterprise_id],
+            "province_code": [SON_LA],
+        },
+        cursors=[caps["next_cursor"]] if caps["next_cursor"] else [],
+    )
+
+
 RECORDS: dict[str, Callable[[httpx.AsyncClient, str, str], Awaitable[Known]]] = {
     "registry": lambda http, token, _bootstrap: registry_records(http, token),
     "environment": environment_records,
+    "promotion": promotion_records,
 }
-AGENCY = {"registry": "so-cong-thuong", "environment": "so-tnmt"}
+AGENCY = {"registry": "so-cong-thuong", "environment": "so-tnmt", "promotion": "so-cong-thuong"}
 """Whose token the fuzzer carries for each service: the agency that writes there."""
 
 

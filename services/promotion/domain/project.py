@@ -107,6 +107,8 @@ class Project:
     paused_from: ProjectStatus | None = None
     paused_on: date | None = None
     cancelled_on: date | None = None
+    reschedulings: int = 0
+    """How many times the end date was moved."""
     version: int = 1
 
     @property
@@ -289,6 +291,7 @@ class Project:
         if end == self.end_date:
             raise InvalidInput(f"the project already ends on {end}", field="end_date")
         previous, self.end_date = self.end_date, end
+        self.reschedulings += 1
         return self._event(
             ev.ProjectRescheduled, previous_end_date=previous, reason=rescheduling.reason
         )

@@ -1,0 +1,34 @@
+"""The promotion service: Sở Công Thương's khuyến công centre's plans, support caps and
+projects, their money, monitoring and outputs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.promotion import projections, tables
+from services.promotion.api import router
+from shared.service import ServiceSpec
+from shared.settings import Settings
+
+
+def _no_rules(_settings: Settings) -> None:
+    """The promotion rules are data (caps, plans), not settings."""
+
+
+service = ServiceSpec(
+    name="promotion",
+    port=8002,
+    title="ccn-platform promotion",
+    description="Khuyến công (industrial promotion): yearly plans and budgets, support caps by "
+    "province, content and period, and projects from proposal to settlement with their money, "
+    "monitoring and outputs, owned by Sở Công Thương's khuyến công centre.",
+    routers=[router],
+    metadata=tables.metadata,
+    tables=tables.platform,
+    rules=_no_rules,
+    projections=[projections.beneficiaries],
+)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    return service.create_app(settings)
