@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.promotion import projections, tables
+from services.promotion import projections, seed, tables
 from services.promotion.api import router
 from shared.service import ServiceSpec
 from shared.settings import Settings
@@ -27,6 +27,7 @@ service = ServiceSpec(
     tables=tables.platform,
     rules=_no_rules,
     projections=[projections.beneficiaries],
+    seed=seed.load,
 )
 
 
