@@ -58,4 +58,7 @@ SON_LA_DEMONSTRATION_EXAMPLE = SupportCap(
     ),
 )
 
-SHIPPED_CAPS: tuple[SupportCap, ...] = (CIRCULAR_28_2018_MACHINERY, SON_LA_DEMONSTRATION_EXAMPLE)
+SHIPPED_CAPS: tuple[SupportCap, ...] = (CIRCULAR_28_2018_MACHINERY,)
+"""What every database starts with: the law only."""
+SAMPLE_CAPS: tuple[SupportCap, ...] = (SON_LA_DEMONSTRATION_EXAMPLE,)
+"""Loaded with the sample data only: an illustrative cap must never bind a real approval."""

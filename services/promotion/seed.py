@@ -14,6 +14,7 @@ from typing import Any
 
 from services.promotion import handlers as h
 from services.promotion import schemas as s
+from services.promotion.caps_data import SAMPLE_CAPS
 from shared.commands import Commands
 from shared.events.promotion import (
     AppraisalResult,
@@ -111,6 +112,9 @@ def split(total: int, parts: int) -> Iterator[int]:
 async def load(commands: Commands[None], progress: Progress) -> int:
     """Load the sample data; return how many commands it took (replays included)."""
     loader = Loader(commands, CALLERS)
+    for cap in SAMPLE_CAPS:
+        terms = s.NewSupportCap.model_validate({k: v for k, v in vars(cap).items() if k != "id"})
+        await loader.run(SON_LA, f"cap {cap.id}", h.set_support_cap, cmd=terms)
     n = 0
     for source, (count, total) in BAC_KAN_VND.items():
         for amount in split(total, count):

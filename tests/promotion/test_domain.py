@@ -13,7 +13,6 @@ import pytest
 
 from services.promotion.caps_data import (
     CIRCULAR_28_2018_MACHINERY,
-    SHIPPED_CAPS,
     SON_LA_DEMONSTRATION_EXAMPLE,
 )
 from services.promotion.domain import (
@@ -43,6 +42,7 @@ from shared.events.promotion import (
 )
 
 SON_LA = "14"
+CAPS = (CIRCULAR_28_2018_MACHINERY, SON_LA_DEMONSTRATION_EXAMPLE)
 DEMONSTRATION = ContentGroup.DEMONSTRATION_AND_TECHNOLOGY_TRANSFER
 MILLION = 1_000_000
 
@@ -181,7 +181,7 @@ def _project(plan: Plan | None = None, **proposal: Any) -> Project:
 def _approved(plan: Plan | None = None, amount: int = 250 * MILLION) -> Project:
     project = _project(plan)
     project.appraise(Appraisal())
-    project.approve(Approval(approved_support_vnd=amount), caps=SHIPPED_CAPS, plan=plan)
+    project.approve(Approval(approved_support_vnd=amount), caps=CAPS, plan=plan)
     return project
 
 
@@ -231,20 +231,20 @@ def test_plan_created_carries_its_budget() -> None:
 
 def test_the_provinces_own_cap_applies_instead_of_the_national_one() -> None:
     on = date(2022, 6, 1)
-    assert cap_in_force(SHIPPED_CAPS, SON_LA, DEMONSTRATION, on) is SON_LA_DEMONSTRATION_EXAMPLE
-    assert cap_in_force(SHIPPED_CAPS, "01", DEMONSTRATION, on) is CIRCULAR_28_2018_MACHINERY
+    assert cap_in_force(CAPS, SON_LA, DEMONSTRATION, on) is SON_LA_DEMONSTRATION_EXAMPLE
+    assert cap_in_force(CAPS, "01", DEMONSTRATION, on) is CIRCULAR_28_2018_MACHINERY
     information = ContentGroup.INFORMATION_AND_COMMUNICATION
-    assert cap_in_force(SHIPPED_CAPS, SON_LA, information, on) is None
+    assert cap_in_force(CAPS, SON_LA, information, on) is None
 
 
 def test_a_cap_applies_only_from_its_valid_from_and_until_its_valid_to() -> None:
-    assert cap_in_force(SHIPPED_CAPS, SON_LA, DEMONSTRATION, date(2020, 12, 31)) is (
+    assert cap_in_force(CAPS, SON_LA, DEMONSTRATION, date(2020, 12, 31)) is (
         CIRCULAR_28_2018_MACHINERY
     )
-    assert cap_in_force(SHIPPED_CAPS, SON_LA, DEMONSTRATION, date(2021, 1, 1)) is (
+    assert cap_in_force(CAPS, SON_LA, DEMONSTRATION, date(2021, 1, 1)) is (
         SON_LA_DEMONSTRATION_EXAMPLE
     )
-    assert cap_in_force(SHIPPED_CAPS, "01", DEMONSTRATION, date(2018, 5, 11)) is None
+    assert cap_in_force(CAPS, "01", DEMONSTRATION, date(2018, 5, 11)) is None
     ended = _cap(SON_LA, "0.2", 100 * MILLION, date(2019, 1, 1), valid_to=date(2019, 12, 31))
     caps = (CIRCULAR_28_2018_MACHINERY, ended)
     assert cap_in_force(caps, SON_LA, DEMONSTRATION, date(2019, 12, 31)) is ended
@@ -283,8 +283,8 @@ def test_approval_checks_the_cap_in_force_on_the_decision_date() -> None:
     in_2019 = _project(**costly)
     in_2019.appraise(Appraisal())
     with pytest.raises(OverCap):
-        in_2019.approve(Approval(approved_support_vnd=500 * MILLION), caps=SHIPPED_CAPS)
-    approved = in_2019.approve(Approval(approved_support_vnd=300 * MILLION), caps=SHIPPED_CAPS)
+        in_2019.approve(Approval(approved_support_vnd=500 * MILLION), caps=CAPS)
+    approved = in_2019.approve(Approval(approved_support_vnd=300 * MILLION), caps=CAPS)
     assert approved.support_cap_id == CIRCULAR_28_2018_MACHINERY.id
     in_2021 = _project(**costly)
     in_2021.appraise(Appraisal(appraised_on=date(2021, 3, 1)))
@@ -292,10 +292,10 @@ def test_approval_checks_the_cap_in_force_on_the_decision_date() -> None:
     with pytest.raises(OverCap):
         in_2021.approve(
             Approval(approved_support_vnd=600 * MILLION + 1, decision_date=decided),
-            caps=SHIPPED_CAPS,
+            caps=CAPS,
         )
     approved = in_2021.approve(
-        Approval(approved_support_vnd=500 * MILLION, decision_date=decided), caps=SHIPPED_CAPS
+        Approval(approved_support_vnd=500 * MILLION, decision_date=decided), caps=CAPS
     )
     assert (approved.support_cap_id, approved.approved_support_vnd) == (
         SON_LA_DEMONSTRATION_EXAMPLE.id,

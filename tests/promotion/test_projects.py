@@ -100,7 +100,7 @@ async def test_a_project_runs_from_proposal_to_settlement_with_its_money(
 
 
 async def test_approval_keeps_within_the_cap_in_force_on_its_date(promotion: Promotion) -> None:
-    # Nationally (Circular 28/2018): 50 % and 300,000,000 VND; from 2021 Sơn La's own 30 %.
+    # Nationally (Circular 28/2018): 50 % and 300,000,000 VND; Sơn La's own 30 % from 2021.
     project = await promotion.project(total_cost_vnd=500_000_000, counterpart_vnd=200_000_000)
     project = await promotion.step(
         project, "appraisal", {"result": "passed", "appraised_on": "2019-03-10"}
@@ -116,6 +116,16 @@ async def test_approval_keeps_within_the_cap_in_force_on_its_date(promotion: Pro
         promotion.approver,
     )
     assert field_of(problem(over, 422, "over-support-cap")) == "approved_support_vnd"
+    own = {
+        "province_code": "14",
+        "content_group": "demonstration_and_technology_transfer",
+        "valid_from": "2021-01-01",
+        "max_share": "0.3",
+        "max_vnd": 800_000_000,
+        "description": "Nghị quyết HĐND tỉnh (ví dụ)",
+    }
+    problem(await promotion.post("/support-caps", own), 403, "forbidden")  # an officer
+    await promotion.ok("POST", "/support-caps", own, promotion.approver, 201)
     later = await promotion.project(start_date="2021-03-01", end_date="2021-11-30")
     later = await promotion.step(
         later, "appraisal", {"result": "passed", "appraised_on": "2021-03-10"}
