@@ -1,5 +1,5 @@
-"""The support cap the service ships with: Circular 28/2018/TT-BTC's national cap on machinery
-and technology support (a province's own caps are its approvers' to set).
+"""The support caps the service ships with: Circular 28/2018/TT-BTC's national cap on
+machinery and technology support, and a provincial example.
 
 The data is written out here, as it stood when this migration was made, so that migrating
 never depends on today's code; `services/promotion/caps_data.py` says where each figure
@@ -70,5 +70,17 @@ SHIPPED: list[dict[str, Any]] = [
         "technology transfer: at most 50 % of the cost and 300,000,000 VND per "
         "facility (a technology line up to 1.5 times that is not modelled). In force "
         "from 12 May 2018: date not verified against the gazette.",
+    },
+    {
+        "id": "son-la-example-demonstration-model",
+        "province_code": "14",
+        "content_group": "demonstration_and_technology_transfer",
+        "valid_from": "2021-01-01",
+        "valid_to": None,
+        "max_share": "0.3000",
+        "max_vnd": 800000000,
+        "description": "Example, not from a resolution: a province's own cap on a demonstration "
+        "model, at most 30 % of the cost and 800,000,000 VND, as set by its People's "
+        "Council; the figures and the date in force are illustrative.",
     },
 ]
