@@ -4,7 +4,7 @@ in-process with its lifespan, and a thin client that mints tokens."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +129,8 @@ class Api:
         return response.json()  # type: ignore[no-any-return]
 
 
-async def serve(
+@asynccontextmanager
+async def served(
     spec: ServiceSpec[Any], settings: Settings
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """The service's app with its lifespan running, and a client to it."""
@@ -139,3 +140,18 @@ async def serve(
         base_url = f"http://{spec.name}"
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
             yield app, client
+
+
+@asynccontextmanager
+async def live(
+    kafka_bootstrap: str, *services: tuple[ServiceSpec[Any], str]
+) -> AsyncIterator[list[tuple[FastAPI, httpx.AsyncClient]]]:
+    """Several services, each on its database URL, with their outbox relays and consumers
+    running against the broker: they talk through Kafka as in production."""
+    async with AsyncExitStack() as stack:
+        yield [
+            await stack.enter_async_context(
+                served(spec, settings_for(spec, url, kafka_bootstrap, background=True))
+            )
+            for spec, url in services
+        ]

@@ -50,6 +50,15 @@ def templates(postgres_server: PostgresServer) -> Templates:
 
 
 @pytest.fixture
+def registry_db_url(templates: Templates) -> Iterator[str]:
+    """A fresh copy of the registry's migrated database (the other services build on it)."""
+    from services.registry.app import service
+
+    with templates.database(service) as url:
+        yield url
+
+
+@pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test."""
     name = postgres_server.create_database()

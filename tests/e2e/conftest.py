@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
+from shared.auth import mint_token
 from shared.localinfra import NotReady, PostgresServer, free_port, wait_until_ready
 
 JWT_SECRET = "e2e-secret-0123456789abcdef0123456789"
@@ -30,6 +32,19 @@ class ServedService:
     jwt_secret: str
     log: Path
     kafka_bootstrap: str
+
+    def client(self, agency: str) -> httpx.AsyncClient:
+        """A client of its `/api/v1` as an officer and approver of `agency` in Sơn La."""
+        token = mint_token(
+            self.jwt_secret,
+            subject="e2e",
+            agency=agency,
+            roles=["officer", "approver"],
+            province="14",
+        )
+        return httpx.AsyncClient(
+            base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {token}"}
+        )
 
 
 def _tail(log: Path, lines: int = 60) -> str:
@@ -100,3 +115,20 @@ def served_service(
         )
     with serving(name, postgres_server, kafka_bootstrap, tmp_path) as served:
         yield served
+
+
+@pytest.fixture
+def with_registry(
+    request: pytest.FixtureRequest,
+    postgres_server: PostgresServer,
+    kafka_bootstrap: str,
+    tmp_path: Path,
+) -> Iterator[tuple[ServedService, ServedService]]:
+    """The registry and the service named by indirect parametrization, each served in its own
+    process on its own database: `@pytest.mark.parametrize("with_registry", ["promotion"],
+    indirect=True)`."""
+    with (
+        serving("registry", postgres_server, kafka_bootstrap, tmp_path) as registry,
+        serving(request.param, postgres_server, kafka_bootstrap, tmp_path) as other,
+    ):
+        yield registry, other

@@ -4,53 +4,20 @@ inspected in the other, and its classification comes back as a relocation candid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import httpx
 import pytest
 
-from shared.auth import mint_token
-from shared.localinfra import PostgresServer
-from tests.e2e.conftest import ServedService, serving
+from tests.e2e.conftest import ServedService
 from tests.environment.factory import sample
 from tests.kafka_tools import wait_until
 
 
-@pytest.fixture
-def both(
-    postgres_server: PostgresServer, kafka_bootstrap: str, tmp_path: Path
-) -> Iterator[tuple[ServedService, ServedService]]:
-    with (
-        serving("registry", postgres_server, kafka_bootstrap, tmp_path) as registry,
-        serving("environment", postgres_server, kafka_bootstrap, tmp_path) as environment,
-    ):
-        yield registry, environment
-
-
-def _headers(service: ServedService, agency: str) -> dict[str, str]:
-    token = mint_token(
-        service.jwt_secret,
-        subject="e2e",
-        agency=agency,
-        roles=["officer", "approver"],
-        province="14",
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
+@pytest.mark.parametrize("with_registry", ["environment"], indirect=True)
 async def test_an_inspection_in_one_process_puts_a_facility_on_the_others_relocation_list(
-    both: tuple[ServedService, ServedService],
+    with_registry: tuple[ServedService, ServedService],
 ) -> None:
-    registry_service, environment_service = both
-    registry = httpx.AsyncClient(
-        base_url=f"{registry_service.url}/api/v1",
-        headers=_headers(registry_service, "so-cong-thuong"),
-    )
-    environment = httpx.AsyncClient(
-        base_url=f"{environment_service.url}/api/v1",
-        headers=_headers(environment_service, "so-tnmt"),
-    )
+    registry_service, environment_service = with_registry
+    registry = registry_service.client("so-cong-thuong")
+    environment = environment_service.client("so-tnmt")
     async with registry, environment:
         enterprise = await registry.post(
             "/enterprises",

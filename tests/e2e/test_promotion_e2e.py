@@ -4,46 +4,17 @@ project's money shows in the summary."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import httpx
 import pytest
 
-from shared.auth import mint_token
-from shared.localinfra import PostgresServer
-from tests.e2e.conftest import ServedService, serving
+from tests.e2e.conftest import ServedService
 from tests.kafka_tools import wait_until
 
 
-@pytest.fixture
-def both(
-    postgres_server: PostgresServer, kafka_bootstrap: str, tmp_path: Path
-) -> Iterator[tuple[ServedService, ServedService]]:
-    with (
-        serving("registry", postgres_server, kafka_bootstrap, tmp_path) as registry,
-        serving("promotion", postgres_server, kafka_bootstrap, tmp_path) as promotion,
-    ):
-        yield registry, promotion
-
-
-def _client(service: ServedService) -> httpx.AsyncClient:
-    token = mint_token(
-        service.jwt_secret,
-        subject="e2e",
-        agency="so-cong-thuong",
-        roles=["officer", "approver"],
-        province="14",
-    )
-    return httpx.AsyncClient(
-        base_url=f"{service.url}/api/v1", headers={"Authorization": f"Bearer {token}"}
-    )
-
-
+@pytest.mark.parametrize("with_registry", ["promotion"], indirect=True)
 async def test_a_registered_facility_is_supported_and_counted_in_the_summary(
-    both: tuple[ServedService, ServedService],
+    with_registry: tuple[ServedService, ServedService],
 ) -> None:
-    registry, promotion = (_client(service) for service in both)
+    registry, promotion = (service.client("so-cong-thuong") for service in with_registry)
     async with registry, promotion:
         enterprise = await registry.post(
             "/enterprises",

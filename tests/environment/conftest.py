@@ -21,5 +21,5 @@ def environment_db_url(templates: apis.Templates) -> Iterator[str]:
 async def environment(environment_db_url: str, kafka_bootstrap: str) -> AsyncIterator[Environment]:
     """The environment API on PostgreSQL, without background work (events stay in the outbox)."""
     settings = apis.settings_for(service, environment_db_url, kafka_bootstrap)
-    async for app, client in apis.serve(service, settings):
+    async with apis.served(service, settings) as (app, client):
         yield Environment(client, app, apis.token)

@@ -3,7 +3,7 @@ environment's read model, and its classifications reach the registry's relocatio
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -18,25 +18,13 @@ from tests.registry.factory import Registry
 
 
 @pytest.fixture
-def registry_url(templates: apis.Templates) -> Iterator[str]:
-    with templates.database(registry_service) as url:
-        yield url
-
-
-@pytest.fixture
 async def services(
-    registry_url: str, environment_db_url: str, kafka_bootstrap: str
+    registry_db_url: str, environment_db_url: str, kafka_bootstrap: str
 ) -> AsyncIterator[tuple[Registry, Environment]]:
     """Both services with their outbox relays and consumers running against the broker."""
-    registry_settings = apis.settings_for(
-        registry_service, registry_url, kafka_bootstrap, background=True
-    )
-    environment_settings = apis.settings_for(
-        environment_service, environment_db_url, kafka_bootstrap, background=True
-    )
-    async for r_app, r_client in apis.serve(registry_service, registry_settings):
-        async for e_app, e_client in apis.serve(environment_service, environment_settings):
-            yield Registry(r_client, r_app, apis.token), Environment(e_client, e_app, apis.token)
+    pairs = ((registry_service, registry_db_url), (environment_service, environment_db_url))
+    async with apis.live(kafka_bootstrap, *pairs) as [(r_app, r), (e_app, e)]:
+        yield Registry(r, r_app, apis.token), Environment(e, e_app, apis.token)
 
 
 async def test_a_polluter_found_by_inspection_reaches_the_relocation_list_and_leaves_it(

@@ -21,5 +21,5 @@ def promotion_db_url(templates: apis.Templates) -> Iterator[str]:
 async def promotion(promotion_db_url: str, kafka_bootstrap: str) -> AsyncIterator[Promotion]:
     """The promotion API on PostgreSQL, without background work (events stay in the outbox)."""
     settings = apis.settings_for(service, promotion_db_url, kafka_bootstrap)
-    async for app, client in apis.serve(service, settings):
+    async with apis.served(service, settings) as (app, client):
         yield Promotion(client, app, apis.token)

@@ -3,7 +3,7 @@ read model, and a redelivered event changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
@@ -20,23 +20,13 @@ from tests.registry.factory import Registry
 
 
 @pytest.fixture
-def registry_url(templates: apis.Templates) -> Iterator[str]:
-    with templates.database(registry_service) as url:
-        yield url
-
-
-@pytest.fixture
 async def services(
-    registry_url: str, promotion_db_url: str, kafka_bootstrap: str
+    registry_db_url: str, promotion_db_url: str, kafka_bootstrap: str
 ) -> AsyncIterator[tuple[Registry, Promotion]]:
     """Both services with their outbox relays and consumers running against the broker."""
-    r_settings = apis.settings_for(registry_service, registry_url, kafka_bootstrap, background=True)
-    p_settings = apis.settings_for(
-        promotion_service, promotion_db_url, kafka_bootstrap, background=True
-    )
-    async for r_app, r_client in apis.serve(registry_service, r_settings):
-        async for p_app, p_client in apis.serve(promotion_service, p_settings):
-            yield Registry(r_client, r_app, apis.token), Promotion(p_client, p_app, apis.token)
+    pairs = ((registry_service, registry_db_url), (promotion_service, promotion_db_url))
+    async with apis.live(kafka_bootstrap, *pairs) as [(r_app, r), (p_app, p)]:
+        yield Registry(r, r_app, apis.token), Promotion(p, p_app, apis.token)
 
 
 async def test_a_facility_registered_in_the_registry_can_be_a_projects_beneficiary(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -26,12 +26,6 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def registry_db_url(templates: apis.Templates) -> Iterator[str]:
-    with templates.database(service) as url:
-        yield url
-
-
-@pytest.fixture
 def registry_sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "registry.db"
     shutil.copy(sqlite_template, path)
@@ -43,7 +37,7 @@ def registry_settings(url: str, kafka_bootstrap: str, *, background: bool = Fals
 
 
 async def _client(settings: Settings) -> AsyncIterator[Registry]:
-    async for app, client in apis.serve(service, settings):
+    async with apis.served(service, settings) as (app, client):
         yield Registry(client, app, token)
 
 
