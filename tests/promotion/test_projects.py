@@ -264,3 +264,53 @@ async def test_the_summary_adds_up_projects_money_and_outputs(promotion: Promoti
     assert summary["outputs"]["facilities_given_machinery"] == 1
     assert (summary["rescheduled"], summary["paused"], summary["cancelled"]) == (1, 0, 0)
     assert summary["total"]["counterpart_vnd"] == 1_200_000_000
+
+
+async def test_a_monitoring_visit_and_a_fund_return_are_recorded(promotion: Promotion) -> None:
+    plan = await promotion.plan()
+    project = await promotion.contracted(plan_id=plan["id"])
+    project = await promotion.step(
+        project,
+        "disbursements",
+        {"amount_vnd": 120_000_000, "kind": "advance", "date": "2019-04-01"},
+    )
+    project = await promotion.step(
+        project,
+        "monitoring-visits",
+        {"date": "2019-06-15", "phase": "during", "findings": "Máy đã lắp đặt, chạy thử"},
+    )
+    returned = await promotion.step(
+        project, "fund-returns", {"amount_vnd": 20_000_000, "returned_on": "2019-07-01"}
+    )
+    assert returned["money"]["returned_vnd"] == 20_000_000
+    assert returned["money"]["held_vnd"] == 100_000_000
+    too_much = await promotion.post(
+        f"/projects/{project['id']}/fund-returns",
+        {"amount_vnd": 100_000_001, "returned_on": "2019-07-02", "version": returned["version"]},
+    )
+    problem(too_much, 409, "more-than-held")
+    drawn = await promotion.ok("GET", f"/plans/{plan['id']}")
+    assert drawn["disbursed_vnd"] == 100_000_000  # paid, less what came back
+    assert (await promotion.outbox_types())[-2:] == ["MonitoringVisitRecorded", "FundsReturned"]
+
+
+async def test_a_retried_proposal_with_its_key_changes_nothing(promotion: Promotion) -> None:
+    _, facility_id = await promotion.beneficiary()
+    body = {
+        "name": "Đề án nhãn hiệu chè",
+        "province_code": "14",
+        "funding_source": "local",
+        "content_group": "rural_industrial_products",
+        "beneficiary_facility_id": facility_id,
+        "total_cost_vnd": 100_000_000,
+        "requested_support_vnd": 50_000_000,
+        "counterpart_vnd": 50_000_000,
+        "start_date": "2019-01-01",
+        "end_date": "2019-06-30",
+    }
+    headers = {**promotion.auth(), "Idempotency-Key": "de-an-nhan-hieu-2019"}
+    first = await promotion.post("/projects", body, headers)
+    again = await promotion.post("/projects", body, headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert (await promotion.outbox_types()).count("ProjectProposed") == 1
