@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from services.promotion import schemas as s
 from services.promotion.domain import Plan, Project, SupportCap, approving, setting_caps, writing
-from services.promotion.repository import Beneficiaries, Plans, Projects, SupportCaps
+from services.promotion.repository import Beneficiaries, History, Plans, Projects, SupportCaps
 from shared.commands import UnitOfWork
 from shared.events import Event
 from shared.events.promotion import Outputs, ProjectStatus
@@ -70,20 +70,27 @@ async def propose_project(uow: Uow, *, cmd: s.ProposeProject) -> s.ProjectView:
     project, proposed = Project.propose(cmd, plan=plan)
     await Projects(uow.session).add(project)
     await uow.record(proposed)
-    return s.ProjectView.of(project)
+    return await _project_view(uow, project)
+
+
+async def _project_view(uow: Uow, project: Project) -> s.ProjectView:
+    history = await History(uow.session).of([project.id])
+    return s.ProjectView.of(project, history[project.id])
 
 
 async def get_project(uow: Uow, *, project_id: str) -> s.ProjectView:
     project = await Projects(uow.session).get(project_id)
     uow.authorize(reading(project.place))
-    return s.ProjectView.of(project)
+    return await _project_view(uow, project)
 
 
 async def list_projects(uow: Uow, *, query: s.ProjectQuery) -> Page[s.ProjectView]:
     found, next_cursor = await Projects(uow.session).listed(
         Scope.of(uow.caller, query.province_code), query
     )
-    return Page[s.ProjectView](items=[s.ProjectView.of(p) for p in found], next_cursor=next_cursor)
+    history = await History(uow.session).of([p.id for p in found])
+    items = [s.ProjectView.of(p, history[p.id]) for p in found]
+    return Page[s.ProjectView](items=items, next_cursor=next_cursor)
 
 
 async def _changing(
@@ -101,8 +108,9 @@ async def _changed(uow: Uow, project: Project, plan: Plan | None, *events: Event
     await Projects(uow.session).save(project)
     if plan is not None:
         await Plans(uow.session).save(plan)
+    await History(uow.session).recorded(*events)
     await uow.record(*events)
-    return s.ProjectView.of(project)
+    return await _project_view(uow, project)
 
 
 async def appraise_project(

@@ -3,6 +3,7 @@ SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,8 @@ from services.promotion.domain import Plan, Project, SupportCap
 from services.promotion.schemas import PlanQuery, ProjectQuery, SummaryQuery, SupportCapQuery
 from shared.db import upsert
 from shared.errors import InvalidInput
+from shared.events import Event
+from shared.events.promotion import FundsDisbursed, MonitoringVisitRecorded
 from shared.pagination import Keyset
 from shared.principal import Scope
 from shared.repository import RepositoryBase, in_scope
@@ -96,6 +99,57 @@ class Projects(RepositoryBase[Project]):
         if query.to is not None:
             found = found.where(c.start_date <= query.to)
         return await self.all(found.order_by(c.start_date, c.id))
+
+
+class History:
+    """A project's payments and monitoring visits, as its events recorded them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def recorded(self, *events: Event) -> None:
+        now = datetime.now(UTC)
+        for event in events:
+            if isinstance(event, FundsDisbursed):
+                await self.session.execute(
+                    t.disbursements.insert().values(
+                        id=event.disbursement_id,
+                        project_id=event.project_id,
+                        amount_vnd=event.amount_vnd,
+                        kind=event.disbursement_kind,
+                        disbursed_on=event.disbursed_on,
+                        created_at=now,
+                    )
+                )
+            elif isinstance(event, MonitoringVisitRecorded):
+                await self.session.execute(
+                    t.monitoring_visits.insert().values(
+                        id=event.visit_id,
+                        project_id=event.project_id,
+                        visited_on=event.visited_on,
+                        phase=event.phase,
+                        findings=event.findings,
+                        created_at=now,
+                    )
+                )
+
+    async def of(self, project_ids: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
+        """Each project's disbursements and visits, in date order."""
+        found: dict[str, dict[str, list[Any]]] = {
+            p: {"disbursements": [], "monitoring_visits": []} for p in project_ids
+        }
+        for name, table, day in (
+            ("disbursements", t.disbursements, t.disbursements.c.disbursed_on),
+            ("monitoring_visits", t.monitoring_visits, t.monitoring_visits.c.visited_on),
+        ):
+            query = (
+                select(table)
+                .where(table.c.project_id.in_(project_ids))
+                .order_by(day, table.c.created_at)
+            )
+            for row in (await self.session.execute(query)).all():
+                found[row.project_id][name].append(row._mapping)
+        return found
 
 
 class Beneficiaries:

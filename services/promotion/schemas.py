@@ -123,6 +123,20 @@ class MoneyView(BaseModel):
     held_vnd: int = Field(description="disbursed, neither settled nor returned")
 
 
+class DisbursementView(BaseModel):
+    id: str
+    amount_vnd: int
+    kind: DisbursementKind
+    disbursed_on: date
+
+
+class MonitoringVisitView(BaseModel):
+    id: str
+    visited_on: date
+    phase: MonitoringPhase
+    findings: str
+
+
 class ProjectView(BaseModel):
     id: str
     name: str
@@ -153,13 +167,15 @@ class ProjectView(BaseModel):
     cancelled_on: date | None
     reschedulings: int
     money: MoneyView
+    disbursements: list[DisbursementView]
+    monitoring_visits: list[MonitoringVisitView]
     version: int
 
     @classmethod
-    def of(cls, project: Project) -> ProjectView:
+    def of(cls, project: Project, history: dict[str, list[Any]]) -> ProjectView:
         money = project.money()
         return cls.model_validate(
-            {**vars(project), "money": {**vars(money), "held_vnd": money.held_vnd}}
+            {**vars(project), **history, "money": {**vars(money), "held_vnd": money.held_vnd}}
         )
 
 

@@ -13,13 +13,16 @@ from shared.columns import (
     moment,
     named,
     record_id,
+    reference,
     versioned,
 )
 from shared.db import new_metadata
 from shared.events.promotion import (
     AppraisalResult,
     ContentGroup,
+    DisbursementKind,
     FundingSource,
+    MonitoringPhase,
     Outputs,
     ProjectStatus,
 )
@@ -96,6 +99,30 @@ projects = Table(
     *versioned(),
     Index("ix_projects_province_name", "province_code", "name_folded", "id"),
     Index("ix_projects_plan", "plan_id"),
+)
+
+disbursements = Table(
+    "disbursements",
+    metadata,
+    record_id(),
+    reference("project_id", "projects.id"),
+    Column("amount_vnd", BigInteger, nullable=False),
+    Column("kind", Choice(DisbursementKind, 20), nullable=False),
+    Column("disbursed_on", Date, nullable=False),
+    moment("created_at"),
+    Index("ix_disbursements_project", "project_id", "disbursed_on"),
+)
+
+monitoring_visits = Table(
+    "monitoring_visits",
+    metadata,
+    record_id(),
+    reference("project_id", "projects.id"),
+    Column("visited_on", Date, nullable=False),
+    Column("phase", Choice(MonitoringPhase, 20), nullable=False),
+    Column("findings", Text, nullable=False),
+    moment("created_at"),
+    Index("ix_monitoring_visits_project", "project_id", "visited_on"),
 )
 
 enterprises = Table(

@@ -292,6 +292,13 @@ async def test_a_monitoring_visit_and_a_fund_return_are_recorded(promotion: Prom
     drawn = await promotion.ok("GET", f"/plans/{plan['id']}")
     assert drawn["disbursed_vnd"] == 100_000_000  # paid, less what came back
     assert (await promotion.outbox_types())[-2:] == ["MonitoringVisitRecorded", "FundsReturned"]
+    shown = await promotion.ok("GET", f"/projects/{project['id']}")
+    assert [(d["amount_vnd"], d["kind"]) for d in shown["disbursements"]] == [
+        (120_000_000, "advance")
+    ]
+    assert [(v["phase"], v["visited_on"]) for v in shown["monitoring_visits"]] == [
+        ("during", "2019-06-15")
+    ]
 
 
 async def test_a_retried_proposal_with_its_key_changes_nothing(promotion: Promotion) -> None:
