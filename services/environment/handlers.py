@@ -102,9 +102,15 @@ async def _inspecting(uow: Uow, inspection_id: str) -> Inspection:
 
 
 async def schedule_inspection(uow: Uow, *, cmd: s.ScheduleInspection) -> s.InspectionView:
-    facility = await Facilities(uow.session).known(cmd.facility_id)
-    uow.authorize(inspecting(facility.place))
-    inspection, scheduled = Inspection.schedule(facility, cmd)
+    """Of a facility the registry published, or of a cluster's central treatment plant."""
+    if cmd.facility_id is not None:
+        facility = await Facilities(uow.session).known(cmd.facility_id)
+        uow.authorize(inspecting(facility.place))
+        inspection, scheduled = Inspection.schedule(facility, cmd)
+    else:
+        cluster = await Clusters(uow.session).known_or_422(cmd.treatment_plant_of)
+        uow.authorize(inspecting(Place(cluster.province_code, cluster.commune_code)))
+        inspection, scheduled = Inspection.of_treatment_plant(cluster, cmd)
     await Inspections(uow.session).add(inspection)
     await uow.record(scheduled)
     return s.InspectionView.of(inspection, [])
@@ -146,7 +152,10 @@ async def complete_inspection(
 
 
 async def _reassess(uow: Uow, inspection: Inspection, rules: EnvironmentRules) -> None:
-    """Apply the province's rule to the facility's inspections after this one closed."""
+    """Apply the province's rule to the facility's inspections after this one closed (a
+    treatment plant is not classified: it is the cluster's, and does not move)."""
+    if inspection.facility_id is None:
+        return
     facility = await Facilities(uow.session).get(inspection.facility_id)
     standing = await Classifications(uow.session).standing(facility, lock=True)
     history = await Inspections(uow.session).history(facility.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -127,6 +128,13 @@ class InspectionCompleted(_InspectionEvent):
     findings: list[str] = Field(default_factory=list)
 
 
+class InspectionSubject(StrEnum):
+    FACILITY = "facility"
+    """A production facility."""
+    TREATMENT_PLANT = "treatment_plant"
+    """A cluster's central wastewater treatment plant (`cluster_id`; no `facility_id`)."""
+
+
 class ViolationKind(StrEnum):
     EXCEEDANCE = "exceedance"
     """A measured parameter over its limit."""
@@ -168,3 +176,57 @@ class ViolationEscalated(_ViolationEvent):
 
     escalated_on: date
     reason: str
+
+
+# -- version 2: an inspection's subject may be a cluster's treatment plant --------------------
+# Version 2 of each inspection and violation event names its subject: a facility
+# (`facility_id`), or a cluster's central treatment plant (`cluster_id`, no facility). The
+# service publishes version 2 only; version 1 stays in the catalog for what was published.
+
+
+class _Subject(BaseModel):
+    subject: InspectionSubject = InspectionSubject.FACILITY
+    facility_id: str | None = None
+    cluster_id: str | None = None
+
+
+@catalog.register
+class InspectionScheduledV2(_Subject, InspectionScheduled):
+    """An inspection of a facility, or of a cluster's treatment plant, was scheduled."""
+
+    version: ClassVar[int] = 2
+
+
+@catalog.register
+class MeasurementsRecordedV2(_Subject, MeasurementsRecorded):
+    """Samples taken during an inspection were recorded and judged."""
+
+    version: ClassVar[int] = 2
+
+
+@catalog.register
+class InspectionCompletedV2(_Subject, InspectionCompleted):
+    """An inspection was carried out and closed with its outcome."""
+
+    version: ClassVar[int] = 2
+
+
+@catalog.register
+class ViolationRecordedV2(_Subject, ViolationRecorded):
+    """An inspection found a violation; it must be remediated by its deadline."""
+
+    version: ClassVar[int] = 2
+
+
+@catalog.register
+class ViolationRemediatedV2(_Subject, ViolationRemediated):
+    """The facility, or the plant's operator, put a violation right, with evidence."""
+
+    version: ClassVar[int] = 2
+
+
+@catalog.register
+class ViolationEscalatedV2(_Subject, ViolationEscalated):
+    """A violation went to sanctions or a higher authority (not remediated, or serious)."""
+
+    version: ClassVar[int] = 2

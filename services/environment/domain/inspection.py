@@ -16,6 +16,7 @@ from services.environment.domain.violation import Violation
 from shared.domain import event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import environment as ev
+from shared.events.environment import InspectionSubject
 from shared.events.registry import TreatmentPlantStatus
 from shared.principal import Place
 
@@ -25,6 +26,12 @@ E = TypeVar("E", bound=ev.Event)
 class InspectionStatus(StrEnum):
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
+
+
+class NoTreatmentPlant(
+    Conflict, problem="no-treatment-plant", title="The cluster has no treatment plant"
+):
+    pass
 
 
 class InspectionClosed(
@@ -66,7 +73,8 @@ class ClusterOnRecord:
 
 
 class InspectionPlan(Protocol):
-    facility_id: str
+    """When, how and by whom an inspection is to be carried out."""
+
     scheduled_on: date
     kind: ev.InspectionKind
     team: str
@@ -95,11 +103,12 @@ class MeasuredSample(Judgement):
 
 @dataclass
 class Inspection:
-    """An inspection of one facility (thanh tra, kiểm tra): scheduled → completed, with its
-    outcome: compliant, or violations found."""
+    """An inspection (thanh tra, kiểm tra) of one facility, or of a cluster's central
+    wastewater treatment plant: scheduled → completed, with its outcome: compliant, or
+    violations found."""
 
     id: str
-    facility_id: str
+    facility_id: str | None
     province_code: str
     commune_code: str | None
     cluster_id: str | None
@@ -111,6 +120,7 @@ class Inspection:
     outcome: ev.InspectionOutcome | None = None
     carried_out_on: date | None = None
     findings: list[str] = field(default_factory=list)
+    subject: InspectionSubject = InspectionSubject.FACILITY
     version: int = 1
 
     @property
@@ -121,9 +131,36 @@ class Inspection:
         return event_of(kind, self, **{"inspection_id": self.id, **facts})
 
     @classmethod
+    def of_treatment_plant(
+        cls, cluster: ClusterOnRecord, plan: InspectionPlan
+    ) -> tuple[Inspection, ev.InspectionScheduledV2]:
+        """An inspection of a cluster's central treatment plant: the cluster must have one."""
+        if cluster.treatment_plant is TreatmentPlantStatus.NONE:
+            raise NoTreatmentPlant(
+                f"{cluster.name} has no central wastewater treatment plant on record "
+                "(as the registry last reported it)",
+                cluster_id=cluster.id,
+            )
+        inspection = cls(
+            id=new_id(),
+            facility_id=None,
+            province_code=cluster.province_code,
+            commune_code=cluster.commune_code,
+            cluster_id=cluster.id,
+            scheduled_on=plan.scheduled_on,
+            kind=plan.kind,
+            team=plan.team,
+            operating_since=plan.operating_since
+            or cluster.infrastructure_reported_on
+            or plan.scheduled_on,
+            subject=InspectionSubject.TREATMENT_PLANT,
+        )
+        return inspection, inspection._event(ev.InspectionScheduledV2)
+
+    @classmethod
     def schedule(
         cls, facility: FacilityOnRecord, plan: InspectionPlan
-    ) -> tuple[Inspection, ev.InspectionScheduled]:
+    ) -> tuple[Inspection, ev.InspectionScheduledV2]:
         inspection = cls(
             id=new_id(),
             facility_id=facility.id,
@@ -135,18 +172,20 @@ class Inspection:
             team=plan.team,
             operating_since=plan.operating_since or facility.registered_on,
         )
-        return inspection, inspection._event(ev.InspectionScheduled)
+        return inspection, inspection._event(ev.InspectionScheduledV2)
 
     def measure(
         self, samples: Sequence[Sample], tables: Sequence[LimitTable]
-    ) -> tuple[list[MeasuredSample], ev.MeasurementsRecorded]:
+    ) -> tuple[list[MeasuredSample], ev.MeasurementsRecordedV2]:
         """Judge each sample by the table that applies to this facility on its date."""
         self._check_open("record measurements of")
         measured = [
             MeasuredSample.of(self.id, self._judge(i, sample, tables))
             for i, sample in enumerate(samples)
         ]
-        return measured, self._event(ev.MeasurementsRecorded, samples=[m.fact() for m in measured])
+        return measured, self._event(
+            ev.MeasurementsRecordedV2, samples=[m.fact() for m in measured]
+        )
 
     def _judge(self, index: int, sample: Sample, tables: Sequence[LimitTable]) -> Judgement:
         try:
@@ -185,7 +224,7 @@ class Inspection:
         self.outcome = (
             ev.InspectionOutcome.VIOLATIONS_FOUND if violations else ev.InspectionOutcome.COMPLIANT
         )
-        completed = self._event(ev.InspectionCompleted, violation_ids=[v.id for v in violations])
+        completed = self._event(ev.InspectionCompletedV2, violation_ids=[v.id for v in violations])
         return violations, [completed, *(v.recorded() for v in violations)]
 
     def _check_open(self, verb: str) -> None:

@@ -12,6 +12,7 @@ from services.environment.domain.rules import EnvironmentRules
 from shared.domain import event_of, new_id
 from shared.errors import Conflict, InvalidInput
 from shared.events import environment as ev
+from shared.events.environment import InspectionSubject
 from shared.principal import Place
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class Violation:
 
     id: str
     inspection_id: str
-    facility_id: str
+    facility_id: str | None
     province_code: str
     commune_code: str | None
     kind: ev.ViolationKind
@@ -52,6 +53,8 @@ class Violation:
     evidence: str | None = None
     escalated_on: date | None = None
     escalation_reason: str | None = None
+    cluster_id: str | None = None
+    subject: InspectionSubject = InspectionSubject.FACILITY
     version: int = 1
 
     @property
@@ -72,6 +75,8 @@ class Violation:
             id=new_id(),
             inspection_id=inspection.id,
             facility_id=inspection.facility_id,
+            cluster_id=inspection.cluster_id,
+            subject=inspection.subject,
             province_code=inspection.province_code,
             commune_code=inspection.commune_code,
             detected_on=on,
@@ -113,10 +118,10 @@ class Violation:
             exceedance_ratio=None,
         )
 
-    def recorded(self) -> ev.ViolationRecorded:
-        return self._event(ev.ViolationRecorded)
+    def recorded(self) -> ev.ViolationRecordedV2:
+        return self._event(ev.ViolationRecordedV2)
 
-    def remediate(self, *, on: date, evidence: str) -> ev.ViolationRemediated:
+    def remediate(self, *, on: date, evidence: str) -> ev.ViolationRemediatedV2:
         self._check_open("remediate")
         if on < self.detected_on:
             raise InvalidInput(
@@ -124,9 +129,9 @@ class Violation:
                 field="remediated_on",
             )
         self.status, self.remediated_on, self.evidence = ViolationStatus.REMEDIATED, on, evidence
-        return self._event(ev.ViolationRemediated, remediated_on=on, evidence=evidence)
+        return self._event(ev.ViolationRemediatedV2, remediated_on=on, evidence=evidence)
 
-    def escalate(self, *, on: date, reason: str) -> ev.ViolationEscalated:
+    def escalate(self, *, on: date, reason: str) -> ev.ViolationEscalatedV2:
         self._check_open("escalate")
         if on < self.detected_on:
             raise InvalidInput(
@@ -135,7 +140,7 @@ class Violation:
             )
         self.status, self.escalated_on = ViolationStatus.ESCALATED, on
         self.escalation_reason = reason
-        return self._event(ev.ViolationEscalated, escalated_on=on, reason=reason)
+        return self._event(ev.ViolationEscalatedV2, escalated_on=on, reason=reason)
 
     def _check_open(self, verb: str) -> None:
         if self.status is not ViolationStatus.OPEN:

@@ -42,6 +42,8 @@ class Inspections(RepositoryBase[Inspection]):
         found = in_scope(select(self.table), self.table, scope)
         if query.facility_id is not None:
             found = found.where(c.facility_id == query.facility_id)
+        if query.cluster_id is not None:
+            found = found.where(c.cluster_id == query.cluster_id)
         if query.status is not None:
             found = found.where(c.status == query.status)
         if query.from_ is not None:
@@ -118,6 +120,8 @@ class Violations(RepositoryBase[Violation]):
         found: Select[Any] = in_scope(select(self.table), self.table, scope)
         if query.facility_id is not None:
             found = found.where(c.facility_id == query.facility_id)
+        if query.cluster_id is not None:
+            found = found.where(c.cluster_id == query.cluster_id)
         if query.status is not None:
             found = found.where(c.status == query.status)
         if query.overdue is not None:

@@ -107,6 +107,18 @@ class Clusters(RepositoryBase[ClusterOnRecord]):
             return None
         return await self.first(select(self.table).where(self.table.c.id == cluster_id))
 
+    async def known_or_422(self, cluster_id: str | None) -> ClusterOnRecord:
+        """The cluster, or a 422 naming `treatment_plant_of` if the registry has not told
+        us of it."""
+        found = await self.known(cluster_id)
+        if found is None:
+            raise InvalidInput(
+                f"cluster {cluster_id} is not known here: the registry has not published it "
+                "(or its event is on its way)",
+                field="treatment_plant_of",
+            )
+        return found
+
     async def planned(self, cluster: ClusterOnRecord) -> None:
         values = vars(cluster) | {"updated_at": datetime.now(UTC)}
         await insert_ignoring_duplicates(self.session, self.table, **values)

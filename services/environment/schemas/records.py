@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from services.environment.domain import (
     Classification,
@@ -18,7 +19,12 @@ from services.environment.domain import (
     ViolationStatus,
 )
 from services.environment.schemas.types import Amount, Code, ColumnCode, Factor, Finding, Unit
-from shared.events.environment import InspectionKind, PollutionSeverity, ViolationKind
+from shared.events.environment import (
+    InspectionKind,
+    InspectionSubject,
+    PollutionSeverity,
+    ViolationKind,
+)
 from shared.events.registry import TreatmentPlantStatus
 from shared.pagination import PageQuery
 from shared.schemas import Body, LongText, ProvinceQuery, Text, Versioned
@@ -27,7 +33,10 @@ from shared.schemas import Body, LongText, ProvinceQuery, Text, Versioned
 
 
 class ScheduleInspection(Body):
-    facility_id: str = Field(min_length=1, max_length=100)
+    facility_id: str | None = Field(None, min_length=1, max_length=100)
+    treatment_plant_of: str | None = Field(
+        None, min_length=1, max_length=100, description="a cluster id: inspect its plant"
+    )
     scheduled_on: date
     kind: InspectionKind
     team: Text
@@ -36,6 +45,12 @@ class ScheduleInspection(Body):
         description="when the facility began operating (its permit); decides which limit "
         "table applies under a transitional provision; default: its registration",
     )
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Self:
+        if (self.facility_id is None) == (self.treatment_plant_of is None):
+            raise ValueError("facility_id: name a facility, or a cluster in treatment_plant_of")
+        return self
 
 
 class SampleBody(Body):
@@ -86,7 +101,8 @@ class SampleView(BaseModel):
 
 class InspectionView(BaseModel):
     id: str
-    facility_id: str
+    subject: InspectionSubject
+    facility_id: str | None
     province_code: str
     commune_code: str | None
     cluster_id: str | None
@@ -110,6 +126,7 @@ class InspectionView(BaseModel):
 
 class InspectionQuery(PageQuery, ProvinceQuery):
     facility_id: str | None = Field(None, max_length=100)
+    cluster_id: str | None = Field(None, max_length=100, description="of it or its facilities")
     status: InspectionStatus | None = None
     from_: date | None = Field(None, alias="from", description="scheduled on or after")
     to: date | None = Field(None, description="scheduled on or before")
@@ -131,7 +148,9 @@ class EscalateViolation(Versioned):
 class ViolationView(BaseModel):
     id: str
     inspection_id: str
-    facility_id: str
+    subject: InspectionSubject
+    facility_id: str | None
+    cluster_id: str | None
     province_code: str
     commune_code: str | None
     kind: ViolationKind
@@ -155,6 +174,7 @@ class ViolationView(BaseModel):
 
 class ViolationQuery(PageQuery, ProvinceQuery):
     facility_id: str | None = Field(None, max_length=100)
+    cluster_id: str | None = Field(None, max_length=100, description="its plant's")
     status: ViolationStatus | None = None
     overdue: bool | None = Field(None, description="open past their remediation deadline")
 
