@@ -58,12 +58,12 @@ class ServiceSpec(Generic[S]):
     routers: Sequence[APIRouter]
     metadata: MetaData
     tables: PlatformTables
-    rules: Callable[[Settings], S]
-    """The service's own rules and reference data, read from the settings at start-up;
-    handlers find them as `uow.rules`."""
     projections: Sequence[Projection] = ()
     seed: Callable[[Commands[S], Progress], Awaitable[int]] | None = None
     """Loads the sample data through the handlers; returns how many commands it ran."""
+    rules: Callable[[Settings], S] | None = None
+    """The service's own rules and reference data, read from the settings at start-up;
+    handlers find them as `uow.rules` (None for a service whose rules are all data)."""
 
     @property
     def versions(self) -> Path:
@@ -81,7 +81,8 @@ class ServiceSpec(Generic[S]):
         return sorted({t for p in self.projections for t in p.handlers.topics})
 
     def commands(self, settings: Settings, db: Database) -> Commands[S]:
-        return Commands(db, self.tables, self.rules(settings))
+        rules = None if self.rules is None else self.rules(settings)
+        return Commands(db, self.tables, rules)  # type: ignore[arg-type]
 
     def consumers(self, settings: Settings, db: Database) -> list[EventConsumer]:
         """One consumer group per projection, `<service>.<projection>`, as configured."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import column, select, table
 
 from shared.auth import mint_token
 from shared.db import Database
@@ -127,6 +128,30 @@ class Api:
         )
         assert response.status_code == status, response.text
         return response.json()  # type: ignore[no-any-return]
+
+    async def outbox_types(self) -> list[str]:
+        """The names of the events the service recorded, in order (in its outbox)."""
+        async with self.db.sessions() as session:
+            rows = await session.execute(select(OUTBOX.c.type).order_by(OUTBOX.c.seq))
+        return [r.type.split(".")[3] for r in rows]
+
+
+OUTBOX = table("outbox", column("type"), column("seq"))
+"""Every service's outbox, as far as the tests read it."""
+
+
+def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
+    """The problem+json body of an error answer, checked for its status and type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["type"].endswith("/" + slug), body
+    return body
+
+
+def field_of(body: dict[str, Any]) -> str:
+    """The field the first error of a problem names."""
+    return str(body["errors"][0]["field"])
 
 
 @asynccontextmanager

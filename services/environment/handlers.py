@@ -109,7 +109,7 @@ async def schedule_inspection(uow: Uow, *, cmd: s.ScheduleInspection) -> s.Inspe
         inspection, scheduled = Inspection.schedule(facility, cmd)
     else:
         cluster = await Clusters(uow.session).known_or_422(cmd.treatment_plant_of)
-        uow.authorize(inspecting(Place(cluster.province_code, cluster.commune_code)))
+        uow.authorize(inspecting(cluster.place))
         inspection, scheduled = Inspection.of_treatment_plant(cluster, cmd)
     await Inspections(uow.session).add(inspection)
     await uow.record(scheduled)
@@ -148,7 +148,7 @@ async def complete_inspection(
         await Violations(uow.session).add(violation)
     await uow.record(*events)
     await _reassess(uow, inspection, rules)
-    return await _inspection_view(uow, inspection)
+    return s.InspectionView.of(inspection, samples)
 
 
 async def _reassess(uow: Uow, inspection: Inspection, rules: EnvironmentRules) -> None:

@@ -10,11 +10,6 @@ from services.promotion.api import router
 from shared.service import ServiceSpec
 from shared.settings import Settings
 
-
-def _no_rules(_settings: Settings) -> None:
-    """The promotion rules are data (caps, plans), not settings."""
-
-
 service = ServiceSpec(
     name="promotion",
     port=8002,
@@ -25,7 +20,6 @@ service = ServiceSpec(
     routers=[router],
     metadata=tables.metadata,
     tables=tables.platform,
-    rules=_no_rules,
     projections=[projections.beneficiaries],
     seed=seed.load,
 )

@@ -216,7 +216,7 @@ async def summary(uow: Uow, *, query: s.SummaryQuery) -> s.SummaryView:
         by_status=dict(Counter(p.status.value for p in projects)),
         by_funding_source=_totals_by(projects, lambda p: p.funding_source.value),
         by_content_group=_totals_by(projects, lambda p: p.content_group.value),
-        total=s.Totals.model_validate(s.totals_of(projects)),
+        total=s.Totals.of(projects),
         outputs=Outputs.model_validate(
             {n: sum(getattr(o, n) for o in outputs) for n in Outputs.model_fields}
         ),
@@ -230,4 +230,4 @@ def _totals_by(projects: list[Project], key: Callable[[Project], str]) -> dict[s
     groups: dict[str, list[Project]] = {}
     for project in projects:
         groups.setdefault(key(project), []).append(project)
-    return {name: s.Totals.model_validate(s.totals_of(group)) for name, group in groups.items()}
+    return {name: s.Totals.of(group) for name, group in groups.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.promotion import tables
 from services.promotion.repository import Beneficiaries
 from shared.events import Envelope
 from shared.events.registry import EnterpriseRegistered, FacilityRegistered
@@ -17,13 +18,12 @@ beneficiaries = Projection("beneficiaries")
 async def on_enterprise_registered(
     session: AsyncSession, event: EnterpriseRegistered, envelope: Envelope
 ) -> None:
-    await Beneficiaries(session).enterprise_registered(
-        {
-            "id": event.enterprise_id,
-            "name": event.name,
-            "kind": event.kind,
-            "province_code": event.province_code,
-        }
+    await Beneficiaries(session).registered(
+        tables.enterprises,
+        id=event.enterprise_id,
+        name=event.name,
+        kind=event.kind,
+        province_code=event.province_code,
     )
 
 
@@ -31,12 +31,11 @@ async def on_enterprise_registered(
 async def on_facility_registered(
     session: AsyncSession, event: FacilityRegistered, envelope: Envelope
 ) -> None:
-    await Beneficiaries(session).facility_registered(
-        {
-            "id": event.facility_id,
-            "enterprise_id": event.enterprise_id,
-            "name": event.name,
-            "province_code": event.province_code,
-            "commune_code": event.commune_code,
-        }
+    await Beneficiaries(session).registered(
+        tables.facilities,
+        id=event.facility_id,
+        enterprise_id=event.enterprise_id,
+        name=event.name,
+        province_code=event.province_code,
+        commune_code=event.commune_code,
     )

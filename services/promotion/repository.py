@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import extract, select
+from sqlalchemy import Table, extract, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.promotion import tables as t
@@ -158,13 +158,10 @@ class Beneficiaries:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def enterprise_registered(self, values: dict[str, Any]) -> None:
-        values = values | {"updated_at": datetime.now(UTC)}
-        await upsert(self.session, t.enterprises, key="id", **values)
-
-    async def facility_registered(self, values: dict[str, Any]) -> None:
-        values = values | {"updated_at": datetime.now(UTC)}
-        await upsert(self.session, t.facilities, key="id", **values)
+    async def registered(self, table: Table, **facts: Any) -> None:
+        """An enterprise or a facility as the registry's event describes it (a redelivery or
+        a later fact replaces the row)."""
+        await upsert(self.session, table, key="id", **facts, updated_at=datetime.now(UTC))
 
     async def check(self, table: Any, record_id: str, province_code: str, *, field: str) -> None:
         """The beneficiary exists here and lies in the project's province; else 422."""

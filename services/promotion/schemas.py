@@ -265,6 +265,17 @@ class Totals(BaseModel):
     returned_vnd: int = 0
     counterpart_vnd: int = 0
 
+    @classmethod
+    def of(cls, projects: list[Project]) -> Totals:
+        money = [p.money() for p in projects]
+        return cls(
+            projects=len(projects),
+            approved_vnd=sum(m.approved_vnd for m in money),
+            disbursed_vnd=sum(m.disbursed_vnd for m in money),
+            returned_vnd=sum(m.returned_vnd for m in money),
+            counterpart_vnd=sum(p.counterpart_vnd for p in projects),
+        )
+
 
 class SummaryView(BaseModel):
     """What a province's khuyến công produced: exact integers, as its reports carry them."""
@@ -281,14 +292,3 @@ class SummaryView(BaseModel):
     paused: int = Field(description="projects ever paused")
     rescheduled: int
     cancelled: int
-
-
-def totals_of(projects: list[Project]) -> dict[str, Any]:
-    money = [p.money() for p in projects]
-    return {
-        "projects": len(projects),
-        "approved_vnd": sum(m.approved_vnd for m in money),
-        "disbursed_vnd": sum(m.disbursed_vnd for m in money),
-        "returned_vnd": sum(m.returned_vnd for m in money),
-        "counterpart_vnd": sum(p.counterpart_vnd for p in projects),
-    }

@@ -7,9 +7,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from services.environment import tables
 from services.environment.projections import on_facility_registered
 from shared.events import Envelope
 from shared.events.registry import FacilityLocation, FacilityRegistered
@@ -64,12 +61,6 @@ class Environment(Api):
             f"/inspections/{inspection['id']}/completion",
             {"carried_out_on": on, "findings": list(findings), "version": current["version"]},
         )
-
-    async def outbox_types(self) -> list[str]:
-        outbox = tables.platform.outbox
-        async with self.db.sessions() as session:
-            rows = await session.execute(select(outbox.c.type).order_by(outbox.c.seq))
-        return [r.type.split(".")[3] for r in rows]
 
 
 def plan(facility_id: str, **overrides: Any) -> dict[str, Any]:

@@ -3,8 +3,8 @@ decision by hand, and declassification."""
 
 from __future__ import annotations
 
+from tests.apis import problem
 from tests.environment.factory import Environment, sample
-from tests.environment.test_inspections import problem
 
 
 async def _inspected(environment: Environment, facility_id: str, day: str, cod: str) -> None:

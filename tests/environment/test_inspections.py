@@ -4,23 +4,9 @@ completion into violations, and who may do it."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-import httpx
-
+from tests.apis import field_of, problem
 from tests.environment.factory import HA_NOI, Environment, plan, sample
-
-
-def problem(response: httpx.Response, status: int, slug: str) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["type"].endswith("/" + slug), body
-    return body
-
-
-def field_of(body: dict[str, Any]) -> str:
-    return str(body["errors"][0]["field"])
 
 
 async def test_scheduling_an_inspection_records_it_and_its_event(environment: Environment) -> None:

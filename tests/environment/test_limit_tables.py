@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.apis import field_of, problem
 from tests.environment.factory import Environment
-from tests.environment.test_inspections import field_of, problem
 
 
 def table(**overrides: Any) -> dict[str, Any]:

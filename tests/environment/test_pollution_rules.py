@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.apis import problem
 from tests.environment.factory import HA_NOI, Environment, sample
-from tests.environment.test_inspections import problem
 
 STRICT = {
     "serious_ratio": "1.5",

@@ -17,8 +17,8 @@ from shared.events.registry import (
     Coverage,
     TreatmentPlantStatus,
 )
+from tests.apis import field_of, problem
 from tests.environment.factory import SON_LA, TO_HIEU, Environment, plan, sample
-from tests.environment.test_inspections import field_of, problem
 
 
 async def _cluster(environment: Environment, plant: TreatmentPlantStatus) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.apis import field_of, problem
 from tests.environment.factory import HA_NOI, Environment, sample
-from tests.environment.test_inspections import field_of, problem
 
 
 async def _violation(environment: Environment, **inspection: Any) -> dict[str, Any]:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
-from services.promotion import tables
 from services.promotion.projections import on_enterprise_registered, on_facility_registered
 from shared.events import Envelope
 from shared.events.registry import (
@@ -112,9 +109,3 @@ class Promotion(Api):
         return await self.step(
             project, "contract", {"contract_number": "12/HĐ-KC", "signed_on": "2019-03-25"}
         )
-
-    async def outbox_types(self) -> list[str]:
-        outbox = tables.platform.outbox
-        async with self.db.sessions() as session:
-            rows = await session.execute(select(outbox.c.type).order_by(outbox.c.seq))
-        return [r.type.split(".")[3] for r in rows]

@@ -3,7 +3,7 @@ date and province, the plan's budget, who may do what."""
 
 from __future__ import annotations
 
-from tests.environment.test_inspections import field_of, problem
+from tests.apis import field_of, problem
 from tests.promotion.factory import HA_NOI, Promotion
 
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 from services.registry.app import service
 from shared.migrations import upgrade
-from shared.settings import Settings
 from tests import apis
-from tests.apis import SECRET, token
+from tests.apis import token
 from tests.registry.factory import Registry
-
-__all__ = ["SECRET", "token"]
 
 
 @pytest.fixture(scope="session")
@@ -32,19 +30,18 @@ def registry_sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def registry_settings(url: str, kafka_bootstrap: str, *, background: bool = False) -> Settings:
-    return apis.settings_for(service, url, kafka_bootstrap, background=background)
-
-
-async def _client(settings: Settings) -> AsyncIterator[Registry]:
-    async with apis.served(service, settings) as (app, client):
+@asynccontextmanager
+async def serving(url: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
+    """The registry API on `url`, without background work (events stay in the outbox)."""
+    async with apis.served(service, apis.settings_for(service, url, kafka_bootstrap)) as served:
+        app, client = served
         yield Registry(client, app, token)
 
 
 @pytest.fixture
 async def registry(registry_db_url: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
-    """The registry API on PostgreSQL, without background work (events stay in the outbox)."""
-    async for api in _client(registry_settings(registry_db_url, kafka_bootstrap)):
+    """The registry API on PostgreSQL."""
+    async with serving(registry_db_url, kafka_bootstrap) as api:
         yield api
 
 
@@ -52,5 +49,6 @@ async def registry(registry_db_url: str, kafka_bootstrap: str) -> AsyncIterator[
 async def registry_sqlite(
     registry_sqlite_url: str, kafka_bootstrap: str
 ) -> AsyncIterator[Registry]:
-    async for api in _client(registry_settings(registry_sqlite_url, kafka_bootstrap)):
+    """The registry API on SQLite."""
+    async with serving(registry_sqlite_url, kafka_bootstrap) as api:
         yield api

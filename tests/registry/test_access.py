@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 from shared.auth import mint_token
 from shared.cli import app as ccn
 from shared.errors import Unauthorized
-from tests.registry.conftest import SECRET
+from tests.apis import SECRET, problem
 from tests.registry.factory import HA_NOI, SON_LA, TO_HIEU, Registry, new_tax_code
-from tests.registry.test_clusters import outbox_types, problem
 
 ESTABLISHMENT = {
     "decision_number": "1234/QĐ-UBND",
@@ -72,7 +71,7 @@ async def test_a_lease_of_another_provinces_facility_is_refused(registry: Regist
     assert unchanged["cluster_id"] is None and unchanged["location"] == "residential_area"
     after = await registry.ok("GET", f"/clusters/{cluster['id']}")
     assert after["leased_area_ha"] == cluster["leased_area_ha"] == "0.0000"
-    assert "TenancyStarted" not in await outbox_types(registry)
+    assert "TenancyStarted" not in await registry.outbox_types()
 
 
 async def test_a_ubnd_officer_without_communes_may_not_record_construction(
@@ -103,7 +102,7 @@ async def test_an_idempotent_replay_checks_the_callers_rights_again(registry: Re
     assert replay.status_code == 201, replay.text
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.json() == first.json()
-    assert await outbox_types(registry) == ["ClusterPlanned"]
+    assert await registry.outbox_types() == ["ClusterPlanned"]
 
 
 @pytest.mark.parametrize(
@@ -151,7 +150,7 @@ async def test_a_national_token_of_a_provincial_agency_is_refused_with_401(
     assert "national" in problem(planned, 401, "unauthorized")["detail"]
     listed = await registry.get("/clusters", headers=bearer)
     assert "national" in problem(listed, 401, "unauthorized")["detail"]
-    assert "ClusterPlanned" not in await outbox_types(registry)
+    assert "ClusterPlanned" not in await registry.outbox_types()
 
 
 async def test_the_ministry_still_reads_nationally(registry: Registry) -> None:

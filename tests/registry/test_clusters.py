@@ -9,24 +9,8 @@ from sqlalchemy import select
 
 from services.registry import tables
 from shared.db import Database
+from tests.apis import problem
 from tests.registry.factory import CHIENG_AN, HA_NOI, SON_LA, TO_HIEU, Registry
-
-
-def problem(response, status: int, slug: str) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body = response.json()
-    assert body["type"].endswith("/" + slug), body
-    return body  # type: ignore[no-any-return]
-
-
-async def outbox_types(registry: Registry) -> list[str]:
-    db: Database = registry.app.state.db
-    async with db.sessions() as session:
-        rows = await session.execute(
-            select(tables.platform.outbox.c.type).order_by(tables.platform.outbox.c.seq)
-        )
-    return [r.type.split(".")[3] for r in rows]
 
 
 async def test_planning_a_cluster_stores_it_nfc_and_records_the_event(registry: Registry) -> None:
@@ -37,7 +21,7 @@ async def test_planning_a_cluster_stores_it_nfc_and_records_the_event(registry: 
     assert cluster["planned_area_ha"] == "10.0001"
     fetched = await registry.get(f"/clusters/{cluster['id']}")
     assert fetched.json() == cluster and fetched.headers["etag"] == '"1"'
-    assert await outbox_types(registry) == ["ClusterPlanned"]
+    assert await registry.outbox_types() == ["ClusterPlanned"]
 
 
 async def test_the_whole_lifecycle_to_operation_and_expansion(registry: Registry) -> None:
@@ -89,7 +73,7 @@ async def test_the_whole_lifecycle_to_operation_and_expansion(registry: Registry
     )
     assert (expanded["area_ha"], expanded["industrial_land_area_ha"]) == ("17.5000", "14.2500")
     assert expanded["status"] == "operating" and expanded["occupancy_rate"] == "0.4211"
-    assert await outbox_types(registry) == [
+    assert await registry.outbox_types() == [
         "ClusterPlanned",
         "ClusterEstablished",
         "ClusterConstructionProgressed",
@@ -127,7 +111,7 @@ async def test_commands_out_of_lifecycle_order_are_409(
     )
     detail = problem(response, 409, "illegal-transition")
     assert detail["current_status"] == "planned"
-    assert await outbox_types(registry) == ["ClusterPlanned"]  # nothing half-written
+    assert await registry.outbox_types() == ["ClusterPlanned"]  # nothing half-written
 
 
 async def test_an_operating_cluster_cannot_be_removed_from_the_plan(registry: Registry) -> None:
@@ -298,7 +282,7 @@ async def test_a_repeated_idempotency_key_replays_the_first_response(registry: R
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json()
     assert second.headers["idempotent-replayed"] == "true"
-    assert await outbox_types(registry) == ["ClusterPlanned"]
+    assert await registry.outbox_types() == ["ClusterPlanned"]
     listed = await registry.ok("GET", "/clusters?q=muong la")
     assert len(listed["items"]) == 1
     other = await registry.post("/clusters", {**body, "planned_area_ha": "21"}, headers=headers)
@@ -350,7 +334,7 @@ async def test_a_status_filter_and_commune_officers_see_their_communes(registry:
 async def test_sqlite_runs_the_same_lifecycle(registry_sqlite: Registry) -> None:
     cluster = await registry_sqlite.operating_cluster(name="CCN Thuận Châu")
     assert cluster["status"] == "operating"
-    events = await outbox_types(registry_sqlite)
+    events = await registry_sqlite.outbox_types()
     assert events == ["ClusterPlanned", "ClusterEstablished", "ClusterOperationStarted"]
     db: Database = registry_sqlite.app.state.db
     async with db.sessions() as session:

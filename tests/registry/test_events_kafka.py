@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from services.registry import tables
+from services.registry.app import service
 from shared.cli import app
 from shared.db import Database
 from shared.events import Envelope
@@ -22,17 +23,16 @@ from shared.events.environment import (
 )
 from shared.events.registry import ClusterPlanned, FacilityRegistered
 from shared.events.schema_store import SchemaStore
+from tests import apis
 from tests.kafka_tools import produce_raw, read_topic, wait_until
-from tests.registry.conftest import _client, registry_settings
 from tests.registry.factory import SON_LA, TO_HIEU, Registry
 
 
 @pytest.fixture
 async def live_registry(registry_db_url: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
     """The registry with its outbox relay and consumer running against the real broker."""
-    settings = registry_settings(registry_db_url, kafka_bootstrap, background=True)
-    async for api in _client(settings):
-        yield api
+    async with apis.live(kafka_bootstrap, (service, registry_db_url)) as [(app, client)]:
+        yield Registry(client, app, apis.token)
 
 
 def _validate(message) -> dict:  # type: ignore[no-untyped-def]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from services.registry.domain import tax_code_error
+from tests.apis import problem
 from tests.registry.factory import CHIENG_AN, HA_NOI, SON_LA, TO_HIEU, Registry, new_tax_code
-from tests.registry.test_clusters import outbox_types, problem
 
 
 def test_tax_codes_follow_the_check_digit() -> None:
@@ -54,7 +54,7 @@ async def test_a_facility_starts_in_a_residential_area(registry: Registry) -> No
     fetched = await registry.ok("GET", f"/facilities/{facility['id']}")
     assert fetched == facility
     assert (await registry.ok("GET", "/facilities?q=ma kem"))["items"][0]["id"] == facility["id"]
-    assert await outbox_types(registry) == ["EnterpriseRegistered", "FacilityRegistered"]
+    assert await registry.outbox_types() == ["EnterpriseRegistered", "FacilityRegistered"]
 
 
 async def test_a_facility_needs_a_known_enterprise_and_a_commune_of_its_province(
@@ -120,8 +120,8 @@ async def test_tenancies_fill_the_cluster_and_ending_one_frees_the_land(registry
     problem(twice, 409, "conflict")
     active = await registry.ok("GET", f"/clusters/{cluster['id']}/tenancies")
     assert [t["facility_id"] for t in active] == [second["id"]]
-    assert (await outbox_types(registry)).count("TenancyStarted") == 2
-    assert (await outbox_types(registry))[-1] == "TenancyEnded"
+    assert (await registry.outbox_types()).count("TenancyStarted") == 2
+    assert (await registry.outbox_types())[-1] == "TenancyEnded"
 
 
 async def test_a_lease_past_full_occupancy_is_refused(registry: Registry) -> None:
@@ -185,7 +185,7 @@ async def test_relocation_moves_a_facility_into_a_cluster_in_one_step(registry: 
     assert moved["facility"]["relocated_on"] == "2013-04-01"
     assert moved["tenancy"]["relocation"] is True
     assert moved["tenancy"]["cluster_leased_area_ha"] == "0.7500"
-    assert (await outbox_types(registry))[-2:] == ["TenancyStarted", "FacilityRelocated"]
+    assert (await registry.outbox_types())[-2:] == ["TenancyStarted", "FacilityRelocated"]
     again = await registry.post(
         f"/facilities/{facility['id']}/relocation",
         {"cluster_id": cluster["id"], "leased_area_ha": "0.75", "date": "2013-04-01"},

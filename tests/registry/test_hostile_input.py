@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.apis import problem
 from tests.registry.factory import Registry
-from tests.registry.test_clusters import problem
 
 BAD_BYTES = b"\xff\xfe"
 ESTABLISHMENT = {

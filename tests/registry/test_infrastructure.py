@@ -12,8 +12,8 @@ from sqlalchemy import select
 from services.registry import tables
 from shared.db import Database
 from shared.domain import today
+from tests.apis import problem
 from tests.registry.factory import CHIENG_AN, HA_NOI, TO_HIEU, Registry
-from tests.registry.test_clusters import outbox_types, problem
 
 REPORT = {
     "treatment_plant": "operating",
@@ -64,7 +64,7 @@ async def test_a_report_shows_on_the_cluster_bumps_its_version_and_records_the_e
     assert (reported["status"], reported["area_ha"]) == ("operating", cluster["area_ha"])
     assert (await registry.ok("GET", f"/clusters/{cluster['id']}")) == reported
 
-    assert (await outbox_types(registry))[-1] == "ClusterInfrastructureUpdated"
+    assert (await registry.outbox_types())[-1] == "ClusterInfrastructureUpdated"
     event = await _last_event(registry)
     assert {key: event[key] for key in REPORT} == REPORT
     assert (event["cluster_id"], event["commune_code"]) == (cluster["id"], TO_HIEU)
@@ -101,7 +101,7 @@ async def test_infrastructure_is_reported_in_every_status_but_removed(registry: 
     )
     refused = await registry.post(_path(planned), {**REPORT, "version": removed["version"]})
     assert problem(refused, 409, "illegal-transition")["current_status"] == "removed"
-    assert (await outbox_types(registry))[-1] == "ClusterRemovedFromPlan"  # nothing recorded
+    assert (await registry.outbox_types())[-1] == "ClusterRemovedFromPlan"  # nothing recorded
 
 
 async def test_a_report_needs_the_version_read_and_a_stale_one_is_409(registry: Registry) -> None:
@@ -109,7 +109,7 @@ async def test_a_report_needs_the_version_read_and_a_stale_one_is_409(registry: 
     problem(await registry.post(_path(cluster), REPORT), 428, "precondition-required")
     stale = await registry.post(_path(cluster), {**REPORT, "version": cluster["version"] - 1})
     assert problem(stale, 409, "stale-version")["current_version"] == cluster["version"]
-    assert "ClusterInfrastructureUpdated" not in await outbox_types(registry)
+    assert "ClusterInfrastructureUpdated" not in await registry.outbox_types()
 
 
 async def test_only_writers_of_the_province_and_ubnd_of_its_commune_report(
@@ -150,7 +150,7 @@ async def test_an_incoherent_or_future_report_is_422_naming_the_field(
     body = {**REPORT, **change, "version": cluster["version"]}
     detail = problem(await registry.post(_path(cluster), body), 422, "validation-error")
     assert [e["field"] for e in detail["errors"]] == [field], detail
-    assert "ClusterInfrastructureUpdated" not in await outbox_types(registry)
+    assert "ClusterInfrastructureUpdated" not in await registry.outbox_types()
 
 
 async def test_a_report_older_than_the_one_on_record_is_422(registry: Registry) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.apis import problem
 from tests.registry.factory import Registry
-from tests.registry.test_clusters import problem
 
 PROBLEM_JSON = "application/problem+json"
 Operation = tuple[str, str, dict[str, Any]]

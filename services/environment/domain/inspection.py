@@ -71,6 +71,10 @@ class ClusterOnRecord:
     treatment_capacity_m3_per_day: int | None = None
     infrastructure_reported_on: date | None = None
 
+    @property
+    def place(self) -> Place:
+        return Place(self.province_code, self.commune_code)
+
 
 class InspectionPlan(Protocol):
     """When, how and by whom an inspection is to be carried out."""
@@ -131,6 +135,19 @@ class Inspection:
         return event_of(kind, self, **{"inspection_id": self.id, **facts})
 
     @classmethod
+    def schedule(
+        cls, facility: FacilityOnRecord, plan: InspectionPlan
+    ) -> tuple[Inspection, ev.InspectionScheduledV2]:
+        """An inspection of a facility; it operates since its registration unless told."""
+        return cls._scheduled(
+            plan,
+            facility.place,
+            facility_id=facility.id,
+            cluster_id=facility.cluster_id,
+            operating_since=plan.operating_since or facility.registered_on,
+        )
+
+    @classmethod
     def of_treatment_plant(
         cls, cluster: ClusterOnRecord, plan: InspectionPlan
     ) -> tuple[Inspection, ev.InspectionScheduledV2]:
@@ -141,36 +158,28 @@ class Inspection:
                 "(as the registry last reported it)",
                 cluster_id=cluster.id,
             )
-        inspection = cls(
-            id=new_id(),
+        since = cluster.infrastructure_reported_on or plan.scheduled_on
+        return cls._scheduled(
+            plan,
+            cluster.place,
             facility_id=None,
-            province_code=cluster.province_code,
-            commune_code=cluster.commune_code,
             cluster_id=cluster.id,
-            scheduled_on=plan.scheduled_on,
-            kind=plan.kind,
-            team=plan.team,
-            operating_since=plan.operating_since
-            or cluster.infrastructure_reported_on
-            or plan.scheduled_on,
+            operating_since=plan.operating_since or since,
             subject=InspectionSubject.TREATMENT_PLANT,
         )
-        return inspection, inspection._event(ev.InspectionScheduledV2)
 
     @classmethod
-    def schedule(
-        cls, facility: FacilityOnRecord, plan: InspectionPlan
+    def _scheduled(
+        cls, plan: InspectionPlan, place: Place, **subject: Any
     ) -> tuple[Inspection, ev.InspectionScheduledV2]:
         inspection = cls(
             id=new_id(),
-            facility_id=facility.id,
-            province_code=facility.province_code,
-            commune_code=facility.commune_code,
-            cluster_id=facility.cluster_id,
+            province_code=place.province_code,
+            commune_code=place.commune_code,
             scheduled_on=plan.scheduled_on,
             kind=plan.kind,
             team=plan.team,
-            operating_since=plan.operating_since or facility.registered_on,
+            **subject,
         )
         return inspection, inspection._event(ev.InspectionScheduledV2)
 
