@@ -69,6 +69,41 @@ tenancies.command(
     "end", h.end_tenancy, s.EndTenancy, summary="End a tenancy; its land is free again"
 )
 
+dossiers = Records(router, "/dossiers", "dossier_id", s.DossierView)
+dossiers.create(
+    h.open_dossier,
+    s.OpenDossier,
+    summary="Open a cluster's establishment or expansion procedure (Decree 32/2024, Art. 10)",
+)
+dossiers.listing(
+    h.list_dossiers, s.DossierQuery, summary="List procedure dossiers; `overdue=true` for late"
+)
+dossiers.one(h.get_dossier, summary="One dossier: each step's due day, and whether it is late")
+dossiers.command(
+    "call-for-investors",
+    h.announce_call,
+    s.AnnounceCall,
+    summary="The call for investors was announced (its 15 days start)",
+)
+dossiers.command(
+    "receipt",
+    h.receive_dossier,
+    s.ReceiveDossier,
+    summary="Sở Công Thương received the full dossier (its 25-day appraisal starts)",
+)
+dossiers.command(
+    "appraisal",
+    h.appraise_dossier,
+    s.AppraiseDossier,
+    summary="The appraisal report went to the provincial People's Committee",
+)
+dossiers.command(
+    "decision",
+    h.decide_dossier,
+    s.DecideDossier,
+    summary="The provincial People's Committee decided (approver)",
+)
+
 enterprises = Records(router, "/enterprises", "enterprise_id", s.EnterpriseView)
 enterprises.create(
     h.register_enterprise,

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry import tables as t
-from services.registry.domain import Cluster, Enterprise, Facility, Tenancy, Tenants
-from services.registry.schemas import ClusterQuery, EnterpriseQuery, FacilityQuery
+from services.registry.domain import Cluster, Dossier, Enterprise, Facility, Tenancy, Tenants
+from services.registry.schemas import ClusterQuery, DossierQuery, EnterpriseQuery, FacilityQuery
 from shared.db import upsert
 from shared.errors import NotFound
 from shared.events.environment import FacilityClassifiedPolluting, FacilityDeclassified
@@ -128,6 +128,36 @@ class Tenancies(RepositoryBase[Tenancy]):
         if active_only:
             query = query.where(c.end_date.is_(None))
         return await self.all(query.order_by(c.start_date, c.id))
+
+
+class Dossiers(RepositoryBase[Dossier]):
+    table = t.dossiers
+    entity = Dossier
+    what = "dossier"
+
+    async def open_for(self, cluster_id: str) -> Dossier | None:
+        c = self.table.c
+        return await self.first(
+            select(self.table).where(c.cluster_id == cluster_id, c.next_step.is_not(None))
+        )
+
+    async def listed(
+        self, scope: Scope, query: DossierQuery, today: date
+    ) -> tuple[list[Dossier], str | None]:
+        """Dossiers in scope, oldest request first."""
+        c = self.table.c
+        found = in_scope(select(self.table), self.table, scope)
+        if query.cluster_id is not None:
+            found = found.where(c.cluster_id == query.cluster_id)
+        if query.kind is not None:
+            found = found.where(c.kind == query.kind)
+        if query.open is not None:
+            found = found.where(c.next_step.is_not(None) == query.open)
+        if query.overdue is not None:
+            past = c.next_due_on < today
+            found = found.where(past if query.overdue else or_(c.next_due_on.is_(None), ~past))
+        keyset = Keyset((c.request_received_on, c.id))
+        return await self.page(found, keyset, cursor=query.cursor, limit=query.limit)
 
 
 class RelocationCandidates:

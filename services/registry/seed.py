@@ -1,13 +1,13 @@
 """Sample data from the public record (see the README): Sơn La city's two clusters with their
 117 relocated facilities, and a slice of Hà Nội's clusters, some with their shared
-infrastructure reported. Loading it twice changes nothing: every command runs under a fixed
-idempotency key."""
+infrastructure reported; two procedure dossiers, one overdue. Loading it twice changes
+nothing: every command runs under a fixed idempotency key."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,8 @@ from services.registry import handlers as h
 from services.registry import schemas as s
 from services.registry.domain import ClusterRules, with_check_digit
 from shared.commands import Commands
-from shared.events.registry import EnterpriseKind
+from shared.domain import today
+from shared.events.registry import DossierKind, EnterpriseKind
 from shared.preconditions import Precondition
 from shared.principal import Agency
 from shared.sample_data import SampleLoader
@@ -128,7 +129,54 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
             )
         await _infrastructure(loader, HA_NOI, name, cluster["id"])
         progress(f"sample data: {name} ({status}, {tenants} tenants)")
+    await _dossiers(loader)
     return loader.count
+
+
+# Phố Mới's expansion: Sở Công Thương received the dossier on 2 Feb 2026, and its 25 days of
+# appraisal (days, not working days: Tết counts) ended on Fri 27 Feb; the report went up on
+# 6 Mar, 5 working days late, and the province has not decided since (due 17 Mar): overdue.
+PHO_MOI_EXPANSION: list[tuple[Callable[..., Awaitable[BaseModel]], BaseModel]] = [
+    (h.announce_call, s.AnnounceCall(announced_on=date(2026, 1, 9))),
+    (h.receive_dossier, s.ReceiveDossier(received_on=date(2026, 2, 2))),
+    (
+        h.appraise_dossier,
+        s.AppraiseDossier(appraised_on=date(2026, 3, 6), note="Tỷ lệ lấp đầy đạt trên 60 %"),
+    ),
+]
+
+
+async def _dossiers(loader: Loader) -> None:
+    """Phố Mới's expansion, overdue; Đông Anh's establishment, asked for two days ago."""
+    clusters = await loader.query(
+        SON_LA, h.list_clusters, query=s.ClusterQuery(q="Phố Mới", province_code=SON_LA)
+    )
+    request = s.OpenDossier(
+        cluster_id=clusters.items[0].id,
+        kind=DossierKind.EXPANSION,
+        request_received_on=date(2026, 1, 5),
+        investor_name="Ban quản lý dự án thành phố Sơn La",
+    )
+    dossier = await loader.run(SON_LA, "dossier Phố Mới", h.open_dossier, cmd=request)
+    for handler, cmd in PHO_MOI_EXPANSION:
+        dossier = await loader.run(
+            SON_LA,
+            f"dossier Phố Mới {handler.__name__}",
+            handler,
+            dossier_id=dossier["id"],
+            cmd=cmd,
+            version=Precondition(dossier["version"]),
+        )
+    planned = await loader.query(
+        HA_NOI, h.list_clusters, query=s.ClusterQuery(q="Đông Anh", province_code=HA_NOI)
+    )
+    request = s.OpenDossier(
+        cluster_id=planned.items[0].id,
+        kind=DossierKind.ESTABLISHMENT,
+        request_received_on=today() - timedelta(days=2),
+        investor_name="Công ty CP Phát triển hạ tầng Đông Anh",
+    )
+    await loader.run(HA_NOI, "dossier Đông Anh", h.open_dossier, cmd=request)
 
 
 async def _cluster(

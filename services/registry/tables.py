@@ -1,4 +1,5 @@
-"""The registry database: clusters, enterprises, facilities, tenancies, relocation candidates."""
+"""The registry database: clusters and their procedure dossiers, enterprises, facilities,
+tenancies, relocation candidates."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ from shared.events.environment import PollutionSeverity
 from shared.events.registry import (
     ClusterStatus,
     Coverage,
+    DossierKind,
+    DossierOutcome,
+    DossierStep,
     EnterpriseKind,
     TreatmentPlantStatus,
 )
@@ -65,6 +69,31 @@ clusters = Table(
     *versioned(),
     Index("ix_clusters_province_status", "province_code", "status"),
     Index("ix_clusters_name_folded_id", "name_folded", "id"),
+)
+
+# A cluster's establishment or expansion procedure: the day each step was done, and the step
+# it waits for now with its due day (none once decided), so overdue dossiers are one query.
+dossiers = Table(
+    "dossiers",
+    metadata,
+    record_id(),
+    reference("cluster_id", "clusters.id"),
+    Column("kind", Choice(DossierKind), nullable=False),
+    *located(commune_required=False),
+    Column("investor_name", String(300), nullable=True),
+    Column("request_received_on", Date, nullable=False),
+    Column("call_for_investors_on", Date, nullable=True),
+    Column("dossier_received_on", Date, nullable=True),
+    Column("appraisal_on", Date, nullable=True),
+    Column("appraisal_note", Text, nullable=True),
+    Column("decision_on", Date, nullable=True),
+    Column("outcome", Choice(DossierOutcome), nullable=True),
+    Column("decision_number", String(100), nullable=True),
+    Column("next_step", Choice(DossierStep), nullable=True),
+    Column("next_due_on", Date, nullable=True),
+    *versioned(),
+    Index("ix_dossiers_province_received", "province_code", "request_received_on", "id"),
+    Index("ix_dossiers_cluster", "cluster_id"),
 )
 
 enterprises = Table(

@@ -1,7 +1,9 @@
-"""Events of the registry service: clusters, enterprises, facilities, tenancies, relocations.
+"""Events of the registry service: clusters and their procedure dossiers, enterprises,
+facilities, tenancies, relocations.
 
-Tenancies are events of their cluster (keyed by cluster id), so a cluster's occupancy changes
-reach consumers in order. Every event carries what a consumer needs without calling back.
+Tenancies and procedure dossiers are events of their cluster (keyed by cluster id), so a
+cluster's occupancy changes and its procedure's steps reach consumers in order. Every event
+carries what a consumer needs without calling back.
 """
 
 from __future__ import annotations
@@ -50,6 +52,28 @@ class Coverage(StrEnum):
 class FacilityLocation(StrEnum):
     RESIDENTIAL_AREA = "residential_area"
     CLUSTER = "cluster"
+
+
+class DossierKind(StrEnum):
+    """What a procedure dossier asks the province to decide (Decree 32/2024, Art. 10)."""
+
+    ESTABLISHMENT = "establishment"
+    EXPANSION = "expansion"
+
+
+class DossierStep(StrEnum):
+    """The steps of the establishment and expansion procedure, in their order."""
+
+    REQUEST_RECEIVED = "request_received"
+    CALL_FOR_INVESTORS = "call_for_investors"
+    DOSSIER_RECEIVED = "dossier_received"
+    APPRAISAL = "appraisal"
+    DECISION = "decision"
+
+
+class DossierOutcome(StrEnum):
+    APPROVED = "approved"
+    REFUSED = "refused"
 
 
 class _ClusterEvent(Event, service="registry", aggregate="cluster", subject="cluster_id"):
@@ -157,6 +181,47 @@ class TenancyEnded(_ClusterEvent):
     end_date: date
     cluster_leased_area_ha: Hectares
     cluster_occupancy_rate: Rate
+
+
+class _DossierEvent(_ClusterEvent):
+    dossier_id: str
+    kind: DossierKind
+    next_step: DossierStep | None = Field(
+        description="the step the procedure waits for now; none once decided"
+    )
+    next_due_on: date | None = Field(description="the day the next step is due by")
+
+
+@catalog.register
+class DossierOpened(_DossierEvent):
+    """An enterprise's request to invest in a cluster's establishment or expansion arrived,
+    and the procedure's first deadline started to run."""
+
+    request_received_on: date
+    investor_name: str | None = None
+
+
+@catalog.register
+class DossierStepRecorded(_DossierEvent):
+    """A step of the procedure was done: the call for investors announced, the dossier
+    received by Sở Công Thương, or its appraisal finished; late if after its due day."""
+
+    step: DossierStep
+    done_on: date
+    due_on: date
+    late_working_days: int = Field(ge=0)
+    note: str | None = None
+
+
+@catalog.register
+class DossierDecided(_DossierEvent):
+    """The provincial People's Committee decided on the dossier, closing the procedure."""
+
+    done_on: date
+    due_on: date
+    late_working_days: int = Field(ge=0)
+    outcome: DossierOutcome
+    decision_number: str | None = None
 
 
 @catalog.register

@@ -102,6 +102,34 @@ async def test_cluster_events_reach_kafka_with_their_headers_and_schema(
     assert established["commune_code"] == TO_HIEU
 
 
+async def test_a_dossiers_steps_reach_kafka_on_its_clusters_key_in_order(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    cluster = await live_registry.planned_cluster()
+    dossier = await live_registry.ok(
+        "POST",
+        "/dossiers",
+        {"cluster_id": cluster["id"], "kind": "establishment", "request_received_on": "2026-01-05"},
+        status=201,
+    )
+    await live_registry.ok(
+        "POST",
+        f"/dossiers/{dossier['id']}/call-for-investors",
+        {"announced_on": "2026-01-14", "version": dossier["version"]},
+    )
+    events = await _messages_for(kafka_bootstrap, ClusterPlanned.topic(), cluster["id"], 3)
+    assert [e["headers"]["ce_type"] for e in events] == [
+        "vn.ccn.registry.ClusterPlanned.v1",
+        "vn.ccn.registry.DossierOpened.v1",
+        "vn.ccn.registry.DossierStepRecorded.v1",
+    ]
+    opened, called = events[1]["data"], events[2]["data"]
+    assert (opened["next_step"], opened["next_due_on"]) == ("call_for_investors", "2026-01-12")
+    assert called["step"] == "call_for_investors" and called["dossier_id"] == dossier["id"]
+    assert (called["due_on"], called["late_working_days"]) == ("2026-01-12", 2)
+    assert (called["next_step"], called["next_due_on"]) == ("dossier_received", "2026-02-05")
+
+
 async def test_facility_events_carry_what_consumers_need(
     live_registry: Registry, kafka_bootstrap: str
 ) -> None:

@@ -49,3 +49,14 @@ async def test_sample_data_matches_the_public_figures_and_loads_once(registry: R
         "under_construction",
         "operating",
     }
+    overdue = await registry.ok("GET", "/dossiers?overdue=true", headers=ministry)
+    [late] = overdue["items"]  # Phố Mới's expansion: appraised late across Tết, undecided
+    assert (late["kind"], late["next_step"], late["next_due_on"]) == (
+        "expansion",
+        "decision",
+        "2026-03-17",
+    )
+    appraisal = {s["step"]: s for s in late["steps"]}["appraisal"]
+    assert (appraisal["due_on"], appraisal["late_working_days"]) == ("2026-02-27", 5)
+    waiting = await registry.ok("GET", "/dossiers?overdue=false", headers=ministry)
+    assert [d["kind"] for d in waiting["items"]] == ["establishment"]  # Đông Anh, on time

@@ -1,7 +1,7 @@
 """The registry's rules, pure Python: entities whose methods check the rules, change the
 entity and return the events that say what happened; and who may do what."""
 
-from services.registry.domain.access import approving, reporting_construction, writing
+from services.registry.domain.access import approving, recording, writing, writing_locally
 from services.registry.domain.cluster import (
     NO_TENANTS,
     Cluster,
@@ -10,6 +10,7 @@ from services.registry.domain.cluster import (
     Tenancy,
     Tenants,
 )
+from services.registry.domain.dossier import Dossier, DossierOutOfStep, StepDeadline
 from services.registry.domain.facility import (
     Enterprise,
     Facility,
@@ -17,23 +18,31 @@ from services.registry.domain.facility import (
     with_check_digit,
 )
 from services.registry.domain.land import ClusterRules, Land, OverLease, occupancy_rate
+from services.registry.domain.procedure import DECREE_32_2024, Procedure, StepRule
 
 __all__ = [
+    "DECREE_32_2024",
     "NO_TENANTS",
     "Cluster",
     "ClusterRules",
+    "Dossier",
+    "DossierOutOfStep",
     "Enterprise",
     "Facility",
     "IllegalTransition",
     "Land",
     "OverLease",
+    "Procedure",
     "Step",
+    "StepDeadline",
+    "StepRule",
     "Tenancy",
     "Tenants",
     "approving",
     "occupancy_rate",
-    "reporting_construction",
+    "recording",
     "tax_code_error",
     "with_check_digit",
     "writing",
+    "writing_locally",
 ]

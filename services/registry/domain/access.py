@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from shared.events.registry import DossierStep
 from shared.principal import APPROVERS, WRITERS, Agency, Grant, Permit, Place
 
 
@@ -15,8 +18,9 @@ def approving(place: Place) -> Permit:
     return Permit(place, (Grant(Agency.SO_CONG_THUONG, APPROVERS),))
 
 
-def reporting_construction(place: Place) -> Permit:
-    """Sở Công Thương officers, or UBND officers for the clusters of their own communes."""
+def writing_locally(place: Place) -> Permit:
+    """Sở Công Thương officers, or UBND officers for the clusters of their own communes: a
+    cluster's construction and infrastructure, and its procedure's first steps."""
     return Permit(
         place,
         (
@@ -24,3 +28,14 @@ def reporting_construction(place: Place) -> Permit:
             Grant(Agency.UBND, WRITERS, in_own_communes=True),
         ),
     )
+
+
+def recording(step: DossierStep) -> Callable[[Place], Permit]:
+    """Who records a procedure step: the call for investors and the dossier by the People's
+    Committee where the cluster lies (or Sở Công Thương), the appraisal by Sở Công Thương,
+    and the province's decision by a Sở Công Thương approver."""
+    if step is DossierStep.DECISION:
+        return approving
+    if step is DossierStep.APPRAISAL:
+        return writing
+    return writing_locally

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from services.registry.domain.procedure import DECREE_32_2024, Procedure
 from shared.errors import Conflict, InvalidInput
 from shared.settings import Settings
 
@@ -64,6 +65,7 @@ class ClusterRules:
 
     max_area_ha: Decimal = Decimal(75)
     expansion_min_occupancy: Decimal = Decimal("0.60")
+    procedure: Procedure = DECREE_32_2024
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ClusterRules:
