@@ -91,6 +91,21 @@ class Keyset:
         return len(self.columns)
 
 
+def page_of_list(
+    items: Sequence[T], *, cursor: str | None, limit: int
+) -> tuple[list[T], str | None]:
+    """A page of a list ordered in code (a ranked queue): the cursor holds the position the
+    previous page ended at."""
+    start = 0
+    if cursor is not None:
+        [position] = decode_cursor(cursor, 1)
+        if not (position.isdigit() and len(position) <= 9):
+            _refuse()
+        start = int(position)
+    end = start + limit
+    return list(items[start:end]), encode_cursor(str(end)) if end < len(items) else None
+
+
 def _text(key: object) -> str:
     return key.isoformat() if isinstance(key, date) else str(key)
 

@@ -246,3 +246,9 @@ class Scope:
                 f"province {province_code} is outside your jurisdiction ({jurisdiction.describe()})"
             )
         return cls(jurisdiction.province, jurisdiction.communes if by_commune else ())
+
+    def covers(self, place: Place) -> bool:
+        """Whether a record filed at `place` is in the scope (as `in_scope` filters rows)."""
+        if self.province_code is not None and place.province_code != self.province_code:
+            return False
+        return not self.commune_codes or place.commune_code in self.commune_codes

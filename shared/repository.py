@@ -59,6 +59,10 @@ class RepositoryBase(Generic[E]):
             raise NotFound(f"no {self.what} {entity_id}")
         return found
 
+    async def find(self, entity_id: str) -> E | None:
+        """The record with this id, or None."""
+        return await self.first(select(self.table).where(self.table.c.id == entity_id))
+
     async def lock(self, entity_id: str) -> E:
         """The record a command changes, read once and locked (PostgreSQL) against others."""
         return await self.get(entity_id, lock=True)

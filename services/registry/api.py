@@ -104,6 +104,42 @@ dossiers.command(
     summary="The provincial People's Committee decided (approver)",
 )
 
+placements = Records(router, "/placement-applications", "placement_id", s.PlacementView)
+placements.create(
+    h.apply_for_placement,
+    s.ApplyForPlacement,
+    summary="Apply for land in a cluster: a facility of the province, or a new enterprise",
+)
+placements.listing(
+    h.list_placements,
+    s.PlacementQuery,
+    summary="Waiting applications ranked by the province's criteria; closed ones latest first",
+)
+placements.one(h.get_placement, summary="One application: its rank in the queue, and why")
+placements.command(
+    "approval",
+    h.approve_placement,
+    s.ApprovePlacement,
+    summary="Approve and allocate the land in one step (approver; 409 if the cluster cannot)",
+)
+placements.command(
+    "rejection", h.reject_placement, s.RejectPlacement, summary="Reject, with the reason"
+)
+placements.command(
+    "withdrawal", h.withdraw_placement, s.WithdrawPlacement, summary="The applicant withdrew"
+)
+
+criteria = Records(router, "/placement-criteria", "province_code", s.CriteriaView)
+criteria.one(
+    h.get_criteria, summary="The criteria that rank a province's applications (00: default)"
+)
+criteria.command(
+    "approval",
+    h.approve_criteria,
+    s.SetCriteria,
+    summary="Record the criteria the province approved (Sở KH&ĐT approver; 00: the Ministry)",
+)
+
 enterprises = Records(router, "/enterprises", "enterprise_id", s.EnterpriseView)
 enterprises.create(
     h.register_enterprise,

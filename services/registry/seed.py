@@ -18,7 +18,7 @@ from services.registry import schemas as s
 from services.registry.domain import ClusterRules, with_check_digit
 from shared.commands import Commands
 from shared.domain import today
-from shared.events.registry import DossierKind, EnterpriseKind
+from shared.events.registry import DossierKind, EnterpriseKind, PlacementPurpose
 from shared.preconditions import Precondition
 from shared.principal import Agency
 from shared.sample_data import SampleLoader
@@ -30,6 +30,7 @@ SON_LA_CLUSTERS = [
     ("Cụm công nghiệp Phố Mới", "03646", "12.5", "10", 3_200_000_000, 70),
     ("Cụm công nghiệp Duyên Hải", "03667", "10", "8", 2_500_000_000, 47),
 ]
+NEWCOMER_TAX_CODE = "5500123457"
 SON_LA_WAITING = 30  # of the ~400 facilities that must still move out of residential areas
 HA_NOI = "01"
 # (name, commune, status reached, area ha, industrial land ha, tenants)
@@ -100,8 +101,10 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
             )
         await _infrastructure(loader, SON_LA, name, cluster["id"])
         progress(f"sample data: {name}, {moved} relocated facilities")
-    for i in range(SON_LA_WAITING):
+    waiting = [
         await _facility(loader, rng, serials, SON_LA, "03670", f"Chiềng Cơi {i + 1}")
+        for i in range(SON_LA_WAITING)
+    ]
     progress(f"sample data: {SON_LA_WAITING} Sơn La facilities still in residential areas")
     for name, commune, status, area, land, tenants in HA_NOI_CLUSTERS:
         cluster = await _cluster(
@@ -130,7 +133,56 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
         await _infrastructure(loader, HA_NOI, name, cluster["id"])
         progress(f"sample data: {name} ({status}, {tenants} tenants)")
     await _dossiers(loader)
+    await _placements(loader, waiting)
+    progress("sample data: procedure dossiers and placement applications")
     return loader.count
+
+
+# Who asks for land in Sơn La's clusters (applied in March 2026): four facilities in
+# residential areas that the environment agency is inspecting, one that needs room to grow,
+# and a new enterprise. Until the agency classifies the four they rank as "other"; once it
+# does, they head the queue by the relocation priority it gives.
+PLACEMENTS = [
+    (0, "relocation_polluting", "0.15"),
+    (1, "relocation_polluting", "0.12"),
+    (2, "relocation_polluting", "0.2"),
+    (3, "relocation_polluting", "0.1"),
+    (4, "expansion", "0.3"),
+]
+
+
+async def _placements(loader: Loader, waiting: list[dict[str, Any]]) -> None:
+    clusters = await loader.query(
+        SON_LA, h.list_clusters, query=s.ClusterQuery(province_code=SON_LA)
+    )
+    cluster_ids = [c.id for c in clusters.items]
+    for i, (index, purpose, area) in enumerate(PLACEMENTS):
+        application = s.ApplyForPlacement(
+            facility_id=waiting[index]["id"],
+            purpose=PlacementPurpose(purpose),
+            requested_area_ha=Decimal(area),
+            cluster_ids=cluster_ids,
+            applied_on=date(2026, 3, 2 + i),
+        )
+        await loader.run(SON_LA, f"placement {index}", h.apply_for_placement, cmd=application)
+    newcomer = s.ApplyForPlacement(
+        new_enterprise=s.NewEnterprise(
+            name="Công ty TNHH Chế biến chè Tây Bắc",
+            tax_code=NEWCOMER_TAX_CODE,
+            kind=EnterpriseKind.COMPANY,
+            province_code=SON_LA,
+            commune_code="03670",
+            address="Bản Giàng Lắc, phường Chiềng Cơi",
+            sector="chế biến nông sản",
+        ),
+        purpose=PlacementPurpose.NEW_WITHOUT_PREMISES,
+        requested_area_ha=Decimal("0.5"),
+        cluster_ids=cluster_ids[:1],
+        applied_on=date(2026, 3, 10),
+        annual_output_vnd=3_000_000_000,
+        workers=40,
+    )
+    await loader.run(SON_LA, "placement newcomer", h.apply_for_placement, cmd=newcomer)
 
 
 # Phố Mới's expansion: Sở Công Thương received the dossier on 2 Feb 2026, and its 25 days of

@@ -1,5 +1,5 @@
 """The registry database: clusters and their procedure dossiers, enterprises, facilities,
-tenancies, relocation candidates."""
+tenancies, relocation candidates, placement applications and the criteria that rank them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
 )
 
+from services.registry.domain import PlacementStatus
 from shared.columns import (
     Choice,
     Hectares,
@@ -35,6 +36,7 @@ from shared.events.registry import (
     DossierOutcome,
     DossierStep,
     EnterpriseKind,
+    PlacementPurpose,
     TreatmentPlantStatus,
 )
 from shared.tables import add_platform_tables
@@ -158,4 +160,44 @@ relocation_candidates = Table(
     Column("event_id", String(36), nullable=False),
     moment("updated_at"),
     Index("ix_relocation_candidates_province_priority", "province_code", "relocation_priority"),
+)
+
+# Producers asking for land in a cluster: a facility of the province, or a new enterprise
+# (its details kept here until the approval registers it). Ranked when read, by the criteria.
+placement_applications = Table(
+    "placement_applications",
+    metadata,
+    record_id(),
+    *located(commune_required=False),
+    reference("facility_id", "facilities.id", nullable=True),
+    Column("applicant_name", String(300), nullable=False),
+    Column("applicant_tax_code", String(14), nullable=True),
+    Column("applicant_kind", Choice(EnterpriseKind, 20), nullable=True),
+    Column("sector", String(200), nullable=True),
+    Column("address", Text, nullable=True),
+    Column("purpose", Choice(PlacementPurpose), nullable=False),
+    Column("requested_area_ha", Hectares, nullable=False),
+    Column("cluster_ids", JsonList, nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("annual_output_vnd", BigInteger, nullable=True),
+    Column("workers", Integer, nullable=True),
+    Column("facts", Text, nullable=True),
+    Column("status", Choice(PlacementStatus), nullable=False),
+    Column("decided_on", Date, nullable=True),
+    reference("cluster_id", "clusters.id", nullable=True),
+    Column("tenancy_id", String(36), nullable=True),
+    Column("reason", Text, nullable=True),
+    *versioned(),
+    Index("ix_placement_applications_province_status", "province_code", "status", "applied_on"),
+)
+
+# Each province's priority criteria (00: the default, Sơn La's, for provinces without).
+placement_criteria = Table(
+    "placement_criteria",
+    metadata,
+    Column("province_code", String(2), primary_key=True),
+    Column("groups", JsonList, nullable=False),
+    Column("tie_breakers", JsonList, nullable=False),
+    Column("basis", Text, nullable=False),
+    *versioned(),
 )

@@ -76,6 +76,39 @@ class DossierOutcome(StrEnum):
     REFUSED = "refused"
 
 
+class PlacementPurpose(StrEnum):
+    """Why a producer asks for land in a cluster (the province's priority criteria rank by it)."""
+
+    RELOCATION_POLLUTING = "relocation_polluting"
+    EXPANSION = "expansion"
+    NEW_WITHOUT_PREMISES = "new_without_premises"
+    OTHER = "other"
+
+
+class PlacementGroup(StrEnum):
+    """The groups a province's criteria order."""
+
+    POLLUTING_IN_RESIDENTIAL_AREA = "polluting_in_residential_area"
+    EXPANSION = "expansion"
+    NEW_WITHOUT_PREMISES = "new_without_premises"
+    OTHER = "other"
+
+
+class TieBreaker(StrEnum):
+    """What orders applications within a group, in the order the criteria list them."""
+
+    RELOCATION_PRIORITY = "relocation_priority"
+    """The environment agency's relocation priority (1 first); unclassified after."""
+    CLASSIFIED_ON = "classified_on"
+    """Classified polluting earlier first."""
+    ANNUAL_OUTPUT = "annual_output_vnd"
+    """Larger production value (a larger market) first."""
+    WORKERS = "workers"
+    """More workers first."""
+    APPLIED_ON = "applied_on"
+    """Applied earlier first."""
+
+
 class _ClusterEvent(Event, service="registry", aggregate="cluster", subject="cluster_id"):
     cluster_id: str
     province_code: ProvinceCode
@@ -222,6 +255,65 @@ class DossierDecided(_DossierEvent):
     late_working_days: int = Field(ge=0)
     outcome: DossierOutcome
     decision_number: str | None = None
+
+
+class _PlacementEvent(Event, service="registry", aggregate="placement", subject="placement_id"):
+    placement_id: str
+    province_code: ProvinceCode
+    commune_code: CommuneCode | None = None
+    facility_id: str | None = Field(description="none for a new enterprise without premises")
+
+
+@catalog.register
+class PlacementApplied(_PlacementEvent):
+    """A producer applied for land in one of the clusters it prefers (đăng ký vào cụm)."""
+
+    applicant_name: str
+    applicant_tax_code: str | None = None
+    purpose: PlacementPurpose
+    requested_area_ha: Hectares
+    cluster_ids: list[str]
+    applied_on: date
+    annual_output_vnd: Vnd | None = None
+    workers: int | None = Field(None, ge=0)
+
+
+@catalog.register
+class PlacementApproved(_PlacementEvent):
+    """The application was approved and its land allocated in one step: the facility (new,
+    for an enterprise without premises) leases it from `approved_on`."""
+
+    cluster_id: str
+    enterprise_id: str
+    tenancy_id: str
+    leased_area_ha: Hectares
+    approved_on: date
+    rank: int | None = Field(None, ge=1, description="its place in the province's queue then")
+
+
+@catalog.register
+class PlacementRejected(_PlacementEvent):
+    rejected_on: date
+    reason: str
+
+
+@catalog.register
+class PlacementWithdrawn(_PlacementEvent):
+    withdrawn_on: date
+    reason: str | None = None
+
+
+@catalog.register
+class PlacementCriteriaApproved(
+    Event, service="registry", aggregate="criteria", subject="province_code"
+):
+    """A province approved its priority criteria for placing producers into clusters (00:
+    the default, for provinces without their own): groups in order, then tie-breakers."""
+
+    province_code: str = Field(pattern=r"^\d{2}$", description="00 for the default")
+    groups: list[PlacementGroup]
+    tie_breakers: list[TieBreaker]
+    basis: str
 
 
 @catalog.register

@@ -130,6 +130,42 @@ async def test_a_dossiers_steps_reach_kafka_on_its_clusters_key_in_order(
     assert (called["next_step"], called["next_due_on"]) == ("dossier_received", "2026-02-05")
 
 
+async def test_a_facility_classified_through_kafka_heads_the_placement_queue(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    cluster = await live_registry.operating_cluster()
+    applications = {}
+    for name in ("Cơ sở mộc Chiềng An", "Cơ sở mạ kẽm Tô Hiệu"):
+        facility = await live_registry.facility(name=name)
+        applications[name] = await live_registry.ok(
+            "POST",
+            "/placement-applications",
+            {
+                "facility_id": facility["id"],
+                "purpose": "relocation_polluting",
+                "requested_area_ha": "0.4",
+                "cluster_ids": [cluster["id"]],
+                "applied_on": "2026-03-02",
+            },
+            status=201,
+        )
+    plating = applications["Cơ sở mạ kẽm Tô Hiệu"]
+    await produce_raw(
+        kafka_bootstrap,
+        FacilityClassifiedPolluting.topic(),
+        *_records(_classified(plating["facility_id"], priority=1)),
+    )
+
+    async def plating_first() -> bool:
+        queue = await live_registry.ok("GET", f"/placement-applications?cluster_id={cluster['id']}")
+        return [a["id"] for a in queue["items"]][:1] == [plating["id"]]
+
+    assert await wait_until(plating_first, timeout_s=60)
+    [applied] = await _messages_for(kafka_bootstrap, "ccn.registry.placement", plating["id"], 1)
+    assert applied["headers"]["ce_type"] == "vn.ccn.registry.PlacementApplied.v1"
+    assert applied["data"]["cluster_ids"] == [cluster["id"]]
+
+
 async def test_facility_events_carry_what_consumers_need(
     live_registry: Registry, kafka_bootstrap: str
 ) -> None:

@@ -60,3 +60,16 @@ async def test_sample_data_matches_the_public_figures_and_loads_once(registry: R
     assert (appraisal["due_on"], appraisal["late_working_days"]) == ("2026-02-27", 5)
     waiting = await registry.ok("GET", "/dossiers?overdue=false", headers=ministry)
     assert [d["kind"] for d in waiting["items"]] == ["establishment"]  # Đông Anh, on time
+    queue = (
+        await registry.ok("GET", "/placement-applications?province_code=14", headers=ministry)
+    )["items"]
+    # Without the environment agency's classifications yet: expansion, the newcomer, then
+    # the four that claim to pollute (ranked as "other" until classified), by output.
+    assert [a["group"] for a in queue] == [
+        "expansion",
+        "new_without_premises",
+        "other",
+        "other",
+        "other",
+        "other",
+    ]

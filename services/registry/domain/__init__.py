@@ -1,7 +1,13 @@
 """The registry's rules, pure Python: entities whose methods check the rules, change the
 entity and return the events that say what happened; and who may do what."""
 
-from services.registry.domain.access import approving, recording, writing, writing_locally
+from services.registry.domain.access import (
+    approving,
+    recording,
+    setting_criteria,
+    writing,
+    writing_locally,
+)
 from services.registry.domain.cluster import (
     NO_TENANTS,
     Cluster,
@@ -18,6 +24,16 @@ from services.registry.domain.facility import (
     with_check_digit,
 )
 from services.registry.domain.land import ClusterRules, Land, OverLease, occupancy_rate
+from services.registry.domain.placement import (
+    PlacementApplication,
+    PlacementCriteria,
+    PlacementDecided,
+    PlacementGroup,
+    PlacementStatus,
+    Ranked,
+    Standing,
+    TieBreaker,
+)
 from services.registry.domain.procedure import DECREE_32_2024, Procedure, StepRule
 
 __all__ = [
@@ -32,15 +48,24 @@ __all__ = [
     "IllegalTransition",
     "Land",
     "OverLease",
+    "PlacementApplication",
+    "PlacementCriteria",
+    "PlacementDecided",
+    "PlacementGroup",
+    "PlacementStatus",
     "Procedure",
+    "Ranked",
+    "Standing",
     "Step",
     "StepDeadline",
     "StepRule",
     "Tenancy",
     "Tenants",
+    "TieBreaker",
     "approving",
     "occupancy_rate",
     "recording",
+    "setting_criteria",
     "tax_code_error",
     "with_check_digit",
     "writing",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from shared.events.registry import DossierStep
-from shared.principal import APPROVERS, WRITERS, Agency, Grant, Permit, Place
+from shared.principal import APPROVERS, NATIONWIDE, WRITERS, Agency, Grant, Permit, Place
 
 
 def writing(place: Place) -> Permit:
@@ -39,3 +39,11 @@ def recording(step: DossierStep) -> Callable[[Place], Permit]:
     if step is DossierStep.APPRAISAL:
         return writing
     return writing_locally
+
+
+def setting_criteria(place: Place) -> Permit:
+    """A province's placement criteria are drafted by Sở Kế hoạch và Đầu tư and approved by
+    the province: its approvers record them. The default (00) is the Ministry's."""
+    if place == NATIONWIDE:
+        return Permit(place, (Grant(Agency.BO_CONG_THUONG, APPROVERS),))
+    return Permit(place, (Grant(Agency.SO_KHDT, APPROVERS),))

@@ -1,4 +1,4 @@
-"""The registry's HTTP contract: request bodies, and the views of its records."""
+"""The HTTP contract of clusters, enterprises, facilities and tenancies."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from services.registry.domain import (
     Cluster,
-    Dossier,
     Enterprise,
     Facility,
-    Procedure,
     Tenancy,
     Tenants,
     tax_code_error,
@@ -22,14 +20,10 @@ from shared import geo
 from shared.events.registry import (
     ClusterStatus,
     Coverage,
-    DossierKind,
-    DossierOutcome,
-    DossierStep,
     EnterpriseKind,
     FacilityLocation,
     TreatmentPlantStatus,
 )
-from shared.pagination import PageQuery
 from shared.schemas import (
     AreaHa,
     AreaHaOrZero,
@@ -37,7 +31,6 @@ from shared.schemas import (
     ListQuery,
     Located,
     LongText,
-    ProvinceQuery,
     Text,
     Versioned,
     Vnd,
@@ -292,83 +285,4 @@ class RelocationCandidateView(BaseModel):
     def of(cls, row: Any) -> RelocationCandidateView:
         return cls.model_validate(
             {**row._mapping, "relocated": row.relocated_on is not None}, from_attributes=False
-        )
-
-
-# -- procedure dossiers ----------------------------------------------------------------------
-
-
-class OpenDossier(Body):
-    """The first written request of an enterprise to invest in establishing or expanding a
-    cluster: the procedure's first deadline runs from the day it arrived."""
-
-    cluster_id: str = Field(min_length=1, max_length=100)
-    kind: DossierKind
-    request_received_on: date
-    investor_name: Text | None = Field(None, description="the enterprise that asked")
-
-
-class AnnounceCall(Versioned):
-    announced_on: date = Field(description="the day the call for investors was published")
-
-
-class ReceiveDossier(Versioned):
-    received_on: date = Field(description="the day Sở Công Thương received the full dossier")
-
-
-class AppraiseDossier(Versioned):
-    appraised_on: date = Field(description="the day the appraisal report went to the province")
-    note: LongText | None = None
-
-
-class DecideDossier(Versioned):
-    decided_on: date
-    outcome: DossierOutcome
-    decision_number: DecisionNumber | None = Field(None, description="required for an approval")
-
-
-class DossierQuery(PageQuery, ProvinceQuery):
-    cluster_id: str | None = Field(None, max_length=100)
-    kind: DossierKind | None = None
-    open: bool | None = Field(None, description="not yet decided")
-    overdue: bool | None = Field(None, description="open, and past the next step's due day")
-
-
-class StepView(BaseModel):
-    step: DossierStep
-    period: str = Field(description="the time the law allows, after the step before")
-    due_on: date | None = Field(description="none until the step before is done")
-    done_on: date | None
-    late_working_days: int
-
-
-class DossierView(BaseModel):
-    id: str
-    cluster_id: str
-    kind: DossierKind
-    province_code: str
-    commune_code: str | None
-    investor_name: str | None
-    request_received_on: date
-    procedure: str
-    steps: list[StepView]
-    next_step: DossierStep | None = Field(description="none once decided")
-    next_due_on: date | None
-    overdue: bool
-    overdue_working_days: int
-    appraisal_note: str | None
-    outcome: DossierOutcome | None
-    decision_number: str | None
-    version: int
-
-    @classmethod
-    def of(cls, dossier: Dossier, procedure: Procedure, today: date) -> DossierView:
-        return cls.model_validate(
-            {
-                **vars(dossier),
-                "procedure": procedure.name,
-                "steps": [vars(deadline) for deadline in dossier.timeline(procedure)],
-                "overdue": dossier.overdue(today),
-                "overdue_working_days": dossier.overdue_working_days(today),
-            }
         )

@@ -1,9 +1,4 @@
-"""One function per registry command and query.
-
-A command loads, locked, every record it touches (clusters before facilities, always, so two
-commands never wait on each other in a circle), authorizes the caller for each, checks the
-version it was sent, lets the entities apply the rules, saves them and records their events.
-"""
+"""The commands and queries of clusters, tenancies, enterprises and facilities."""
 
 from __future__ import annotations
 
@@ -13,34 +8,27 @@ from services.registry import schemas as s
 from services.registry.domain import (
     NO_TENANTS,
     Cluster,
-    ClusterRules,
-    Dossier,
     Enterprise,
     Facility,
     Tenancy,
     approving,
-    recording,
     writing,
     writing_locally,
 )
+from services.registry.handlers.base import Uow
 from services.registry.repository import (
     Clusters,
-    Dossiers,
     Enterprises,
     Facilities,
     RelocationCandidates,
     Tenancies,
 )
-from shared.commands import UnitOfWork
-from shared.domain import check_not_future, today
+from shared.domain import check_not_future
 from shared.errors import Conflict
 from shared.events import registry as ev
-from shared.events.registry import DossierStep
 from shared.pagination import Page
 from shared.preconditions import Precondition
 from shared.principal import Permit, Place, Scope, reading
-
-Uow = UnitOfWork[ClusterRules]
 
 
 async def _cluster_view(uow: Uow, cluster: Cluster) -> s.ClusterView:
@@ -198,96 +186,6 @@ async def list_tenancies(uow: Uow, *, cluster_id: str, active: bool) -> list[s.T
     uow.authorize(reading(cluster.place))
     found = await Tenancies(uow.session).of_cluster(cluster_id, active_only=active)
     return [s.TenancyView.of(t, cluster) for t in found]
-
-
-# -- procedure dossiers ----------------------------------------------------------------------
-
-
-async def open_dossier(uow: Uow, *, cmd: s.OpenDossier) -> s.DossierView:
-    """Start a cluster's establishment or expansion procedure; one open dossier a cluster."""
-    cluster = await Clusters(uow.session).lock(cmd.cluster_id)
-    uow.authorize(recording(DossierStep.REQUEST_RECEIVED)(cluster.place))
-    dossiers = Dossiers(uow.session)
-    already = await dossiers.open_for(cluster.id)
-    if already is not None:
-        raise Conflict(
-            f"cluster {cluster.id} already has an open {already.kind.value} dossier",
-            dossier_id=already.id,
-        )
-    dossier, opened = Dossier.open(cluster, cmd, uow.rules.procedure)
-    await dossiers.add(dossier)
-    await uow.record(opened)
-    return _dossier_view(uow, dossier)
-
-
-def _dossier_view(uow: Uow, dossier: Dossier) -> s.DossierView:
-    return s.DossierView.of(dossier, uow.rules.procedure, today())
-
-
-async def _stepping(uow: Uow, dossier_id: str, version: Precondition, step: DossierStep) -> Dossier:
-    dossier = await Dossiers(uow.session).lock(dossier_id)
-    uow.authorize(recording(step)(dossier.place))
-    version.check(dossier.version)
-    return dossier
-
-
-async def _stepped(uow: Uow, dossier: Dossier, event: ev.Event) -> s.DossierView:
-    await Dossiers(uow.session).save(dossier)
-    await uow.record(event)
-    return _dossier_view(uow, dossier)
-
-
-async def announce_call(
-    uow: Uow, *, dossier_id: str, cmd: s.AnnounceCall, version: Precondition
-) -> s.DossierView:
-    step = DossierStep.CALL_FOR_INVESTORS
-    dossier = await _stepping(uow, dossier_id, version, step)
-    procedure = uow.rules.procedure
-    done = dossier.record(step, cmd.announced_on, procedure, field="announced_on", note=None)
-    return await _stepped(uow, dossier, done)
-
-
-async def receive_dossier(
-    uow: Uow, *, dossier_id: str, cmd: s.ReceiveDossier, version: Precondition
-) -> s.DossierView:
-    step = DossierStep.DOSSIER_RECEIVED
-    dossier = await _stepping(uow, dossier_id, version, step)
-    procedure = uow.rules.procedure
-    done = dossier.record(step, cmd.received_on, procedure, field="received_on", note=None)
-    return await _stepped(uow, dossier, done)
-
-
-async def appraise_dossier(
-    uow: Uow, *, dossier_id: str, cmd: s.AppraiseDossier, version: Precondition
-) -> s.DossierView:
-    step = DossierStep.APPRAISAL
-    dossier = await _stepping(uow, dossier_id, version, step)
-    procedure = uow.rules.procedure
-    done = dossier.record(step, cmd.appraised_on, procedure, field="appraised_on", note=cmd.note)
-    return await _stepped(uow, dossier, done)
-
-
-async def decide_dossier(
-    uow: Uow, *, dossier_id: str, cmd: s.DecideDossier, version: Precondition
-) -> s.DossierView:
-    dossier = await _stepping(uow, dossier_id, version, DossierStep.DECISION)
-    decided = dossier.decide(cmd.decided_on, cmd.outcome, cmd.decision_number, uow.rules.procedure)
-    return await _stepped(uow, dossier, decided)
-
-
-async def get_dossier(uow: Uow, *, dossier_id: str) -> s.DossierView:
-    found = await Dossiers(uow.session).get(dossier_id)
-    uow.authorize(reading(found.place))
-    return _dossier_view(uow, found)
-
-
-async def list_dossiers(uow: Uow, *, query: s.DossierQuery) -> Page[s.DossierView]:
-    """Dossiers oldest request first; `overdue=true` gives those past a step's due day."""
-    scope = Scope.of(uow.caller, query.province_code)
-    found, next_cursor = await Dossiers(uow.session).listed(scope, query, today())
-    return Page[s.DossierView](
-        items=[_dossier_view(uow, d) for d in found], next_cursor=next_cursor
-    )
 
 
 # -- enterprises and facilities --------------------------------------------------------------
