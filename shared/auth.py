@@ -75,6 +75,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
                 province=raw.get("province"),
                 communes=tuple(raw.get("communes") or ()),
             ),
+            tax_code=claims.get("tax_code"),
         )
     except (ValidationError, AttributeError, TypeError) as exc:
         raise Unauthorized(f"the token's claims are not usable: {_first_error(exc)}") from None
@@ -95,6 +96,7 @@ def mint_token(
     roles: Iterable[str],
     province: str | None = None,
     communes: Iterable[str] = (),
+    tax_code: str | None = None,
     ttl_s: int = 3600,
     issuer: str | None = None,
     audience: str | None = None,
@@ -105,18 +107,17 @@ def mint_token(
         if province is None
         else {"province": province, "communes": list(communes)}
     )
-    principal_from_claims(
-        {"sub": subject, "agency": agency, "roles": list(roles), "jurisdiction": jurisdiction}
-    )  # refuse to mint nonsense
-    now = int(time.time())
-    claims: dict[str, Any] = {
+    identity: dict[str, Any] = {
         "sub": subject,
         "agency": agency,
         "roles": list(roles),
         "jurisdiction": jurisdiction,
-        "iat": now,
-        "exp": now + ttl_s,
     }
+    if tax_code is not None:
+        identity["tax_code"] = tax_code
+    principal_from_claims(identity)  # refuse to mint nonsense
+    now = int(time.time())
+    claims: dict[str, Any] = {**identity, "iat": now, "exp": now + ttl_s}
     if issuer:
         claims["iss"] = issuer
     if audience:

@@ -83,7 +83,10 @@ def infra_status() -> None:
 def token(
     agency: Annotated[
         str,
-        typer.Option(help="so-cong-thuong, so-tnmt, so-khdt, ubnd, bo-cong-thuong or data-team"),
+        typer.Option(
+            help="so-cong-thuong, so-tnmt, so-khdt, ubnd, bo-cong-thuong, data-team or "
+            "doanh-nghiep (an enterprise: give its --tax-code)"
+        ),
     ],
     roles: Annotated[str, typer.Option(help="comma-separated: viewer,officer,approver,admin")],
     province: Annotated[
@@ -91,6 +94,9 @@ def token(
         typer.Option(help="province code, e.g. 14; omitted only for bo-cong-thuong (national)"),
     ] = None,
     communes: Annotated[str, typer.Option(help="comma-separated commune codes")] = "",
+    tax_code: Annotated[
+        str | None, typer.Option(help="an enterprise's tax code (doanh-nghiep tokens)")
+    ] = None,
     subject: Annotated[str, typer.Option(help="the user's id (sub)")] = "local-user",
     ttl: Annotated[int, typer.Option(help="lifetime in seconds")] = 3600,
 ) -> None:
@@ -107,6 +113,7 @@ def token(
             roles=[r.strip() for r in roles.split(",") if r.strip()],
             province=province,
             communes=[c.strip() for c in communes.split(",") if c.strip()],
+            tax_code=tax_code,
             ttl_s=ttl,
             issuer=settings.jwt_issuer or None,
             audience=settings.jwt_audience or None,

@@ -28,6 +28,9 @@ class Agency(StrEnum):
     UBND = "ubnd"
     BO_CONG_THUONG = "bo-cong-thuong"
     DATA_TEAM = "data-team"
+    DOANH_NGHIEP = "doanh-nghiep"
+    """An enterprise (a tenant of a cluster) acting for itself: its token names its tax code,
+    and it reaches only what a permit grants it by that tax code."""
 
 
 class Role(StrEnum):
@@ -114,6 +117,9 @@ class Principal(BaseModel):
     agency: Agency
     roles: frozenset[Role]
     jurisdiction: Jurisdiction
+    tax_code: str | None = Field(
+        None, pattern=r"^\d{10}(-\d{3})?$", description="an enterprise's own (doanh-nghiep)"
+    )
 
     @field_validator("agency", mode="before")
     @classmethod
@@ -140,6 +146,16 @@ class Principal(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _an_enterprise_names_its_tax_code(self) -> Self:
+        if (self.agency is Agency.DOANH_NGHIEP) != (self.tax_code is not None):
+            raise ValueError("a doanh-nghiep token names its tax_code, and only such a token")
+        return self
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.agency is Agency.DOANH_NGHIEP
+
     def has_role(self, roles: Iterable[Role]) -> bool:
         wanted = frozenset(roles)
         return not wanted or Role.ADMIN in self.roles or bool(self.roles & wanted)
@@ -155,11 +171,14 @@ class Grant:
     """One way to be allowed: act for `agency` (None: any) holding one of `roles` (empty: any).
 
     `in_own_communes`: the token must name the record's commune (commune-level officers).
+    `tax_code`: the token must carry this tax code (an enterprise acting on its own records).
+    An enterprise never holds a grant that names no agency: it reaches only what names it.
     """
 
     agency: Agency | None = None
     roles: frozenset[Role] = frozenset()
     in_own_communes: bool = False
+    tax_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +191,7 @@ class Permit:
 
     def check(self, principal: Principal) -> None:
         """Return if `principal` holds this permit; raise Forbidden saying what is missing."""
-        grants = [g for g in self.grants if g.agency in (None, principal.agency)]
+        grants = [g for g in self.grants if _applies(g, principal)]
         if not grants:
             agencies = ", ".join(sorted(str(g.agency) for g in self.grants))
             raise Forbidden(f"only {agencies} may do this; you act for {principal.agency}")
@@ -184,6 +203,7 @@ class Permit:
         for grant in grants:
             if principal.has_role(grant.roles):
                 _check_communes(grant, principal, self.place)
+                _check_tax_code(grant, principal)
                 return
         principal.require_role({r for g in grants for r in g.roles})
 
@@ -192,7 +212,12 @@ class Permit:
             "province_code": self.place.province_code,
             "commune_code": self.place.commune_code,
             "grants": [
-                {"agency": g.agency, "roles": sorted(g.roles), "in_own_communes": g.in_own_communes}
+                {
+                    "agency": g.agency,
+                    "roles": sorted(g.roles),
+                    "in_own_communes": g.in_own_communes,
+                    "tax_code": g.tax_code,
+                }
                 for g in self.grants
             ],
         }
@@ -206,10 +231,22 @@ class Permit:
                     agency=Agency(g["agency"]) if g["agency"] else None,
                     roles=frozenset(Role(r) for r in g["roles"]),
                     in_own_communes=g["in_own_communes"],
+                    tax_code=g.get("tax_code"),
                 )
                 for g in doc["grants"]
             ),
         )
+
+
+def _applies(grant: Grant, principal: Principal) -> bool:
+    if grant.agency is None:
+        return not principal.is_enterprise
+    return grant.agency is principal.agency
+
+
+def _check_tax_code(grant: Grant, principal: Principal) -> None:
+    if grant.tax_code is not None and grant.tax_code != principal.tax_code:
+        raise Forbidden("an enterprise acts only on its own records (its tax code's)")
 
 
 def _check_communes(grant: Grant, principal: Principal, place: Place) -> None:
@@ -238,6 +275,8 @@ class Scope:
         cls, principal: Principal, province_code: str | None, *, by_commune: bool = True
     ) -> Scope:
         """The asked province (all, for the Ministry), if inside the caller's jurisdiction."""
+        if principal.is_enterprise:
+            raise Forbidden("an enterprise reads only its own records, not the agencies' lists")
         jurisdiction = principal.jurisdiction
         if jurisdiction.national:
             return cls(province_code)

@@ -75,6 +75,7 @@ def token(
         roles=roles,
         province=province,
         communes=communes,
+        tax_code=claims.get("tax_code"),
     )
 
 

@@ -140,6 +140,65 @@ criteria.command(
     summary="Record the criteria the province approved (Sở KH&ĐT approver; 00: the Ministry)",
 )
 
+reports = Records(
+    router, "/clusters/{cluster_id}/period-reports", "facility_id", s.PeriodReportView
+)
+reports.create(
+    h.file_period_report,
+    s.FilePeriodReport,
+    summary="File tenants' half-year or annual figures (a tenant's new row corrects its last)",
+)
+
+
+@router.get(
+    "/clusters/{cluster_id}/period-reports",
+    summary="A cluster's report for a period: each tenant's current row (an enterprise: its own)",
+)
+async def get_period_report(
+    cluster_id: RecordId, query: Annotated[s.PeriodQuery, Query()], read: Read
+) -> s.PeriodReportView:
+    return await read(h.get_period_report, cluster_id=cluster_id, query=query)
+
+
+@router.get(
+    "/clusters/{cluster_id}/period-reports/{facility_id}/revisions",
+    summary="Every revision of one tenant's row for the period, the first first",
+)
+async def list_report_revisions(
+    cluster_id: RecordId,
+    facility_id: RecordId,
+    query: Annotated[s.PeriodQuery, Query()],
+    read: Read,
+) -> list[s.ReportRowView]:
+    return await read(
+        h.list_report_revisions, cluster_id=cluster_id, facility_id=facility_id, query=query
+    )
+
+
+@router.get(
+    "/reporting-compliance",
+    summary="Which tenants of which clusters filed the period's report on time, late, or not",
+)
+async def reporting_compliance(
+    query: Annotated[s.ComplianceQuery, Query()], read: Read
+) -> s.ComplianceView:
+    return await read(h.reporting_compliance, query=query)
+
+
+statistics = Records(
+    router, "/provinces/{province_code}/statistics", "statistics_id", s.StatisticsView
+)
+statistics.create(
+    h.record_statistics,
+    s.RecordStatistics,
+    summary="Record the statistics office's small-industry output of a province or district",
+)
+statistics.listing(
+    h.list_statistics,
+    s.StatisticsQuery,
+    summary="A province's output figures, each with its clusters' share",
+)
+
 enterprises = Records(router, "/enterprises", "enterprise_id", s.EnterpriseView)
 enterprises.create(
     h.register_enterprise,

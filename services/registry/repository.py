@@ -19,6 +19,8 @@ from services.registry.domain import (
     PlacementCriteria,
     PlacementGroup,
     PlacementStatus,
+    ProvinceStatistics,
+    ReportRow,
     Standing,
     Tenancy,
     Tenants,
@@ -68,6 +70,13 @@ class Clusters(NamedRepository[Cluster]):
         if query.status is not None:
             found = found.where(self.table.c.status == query.status)
         return await self.page_of(found, query)
+
+    async def all_in(self, scope: Scope) -> list[Cluster]:
+        """Every cluster in the scope, by name (for reports that cover them all)."""
+        c = self.table.c
+        return await self.all(
+            in_scope(select(self.table), self.table, scope).order_by(c.name_folded, c.id)
+        )
 
     async def tenants(self, cluster_ids: Sequence[str]) -> dict[str, Tenants]:
         """Facilities with an active tenancy, and their workers, per cluster."""
@@ -141,12 +150,78 @@ class Tenancies(RepositoryBase[Tenancy]):
             raise NotFound(f"no tenancy {tenancy_id} in cluster {cluster_id}")
         return found
 
+    async def active_on(self, cluster_ids: Sequence[str], day: date) -> list[Tenancy]:
+        """The tenancies of these clusters that ran on `day`."""
+        c = self.table.c
+        query = select(self.table).where(
+            c.cluster_id.in_(cluster_ids),
+            c.start_date <= day,
+            or_(c.end_date.is_(None), c.end_date > day),
+        )
+        return await self.all(query.order_by(c.cluster_id, c.start_date, c.id))
+
     async def of_cluster(self, cluster_id: str, *, active_only: bool) -> list[Tenancy]:
         c = self.table.c
         query = select(self.table).where(c.cluster_id == cluster_id)
         if active_only:
             query = query.where(c.end_date.is_(None))
         return await self.all(query.order_by(c.start_date, c.id))
+
+
+class ReportRows(RepositoryBase[ReportRow]):
+    table = t.period_report_rows
+    entity = ReportRow
+    what = "report row"
+
+    async def current(
+        self, cluster_ids: Sequence[str], period: str, *, tax_code: str | None = None
+    ) -> list[ReportRow]:
+        """The current revision of each tenant's row (of one enterprise's, if `tax_code`)."""
+        c = self.table.c
+        query = select(self.table).where(
+            c.cluster_id.in_(cluster_ids), c.period == period, c.current.is_(True)
+        )
+        if tax_code is not None:
+            query = query.join(t.enterprises, t.enterprises.c.id == c.enterprise_id).where(
+                t.enterprises.c.tax_code == tax_code
+            )
+        return await self.all(query.order_by(c.facility_id))
+
+    async def revisions(self, cluster_id: str, period: str, facility_id: str) -> list[ReportRow]:
+        c = self.table.c
+        query = select(self.table).where(
+            c.cluster_id == cluster_id, c.period == period, c.facility_id == facility_id
+        )
+        return await self.all(query.order_by(c.revision))
+
+    async def retire(self, rows: Sequence[ReportRow]) -> None:
+        """These revisions are no longer current: a newer one replaces each."""
+        if rows:
+            c = self.table.c
+            await self.session.execute(
+                update(self.table).where(c.id.in_([r.id for r in rows])).values(current=False)
+            )
+
+
+class Statistics(RepositoryBase[ProvinceStatistics]):
+    table = t.province_statistics
+    entity = ProvinceStatistics
+    what = "statistics"
+
+    async def of(self, province_code: str, year: int, area: str) -> ProvinceStatistics | None:
+        c = self.table.c
+        return await self.first(
+            select(self.table)
+            .where(c.province_code == province_code, c.year == year, c.area == area)
+            .with_for_update()
+        )
+
+    async def of_province(self, province_code: str, year: int | None) -> list[ProvinceStatistics]:
+        c = self.table.c
+        query = select(self.table).where(c.province_code == province_code)
+        if year is not None:
+            query = query.where(c.year == year)
+        return await self.all(query.order_by(c.year, c.area))
 
 
 class Dossiers(RepositoryBase[Dossier]):

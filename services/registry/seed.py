@@ -31,6 +31,10 @@ SON_LA_CLUSTERS = [
     ("Cụm công nghiệp Duyên Hải", "03667", "10", "8", 2_500_000_000, 47),
 ]
 NEWCOMER_TAX_CODE = "5500123457"
+SON_LA_CITY_OUTPUT_2010_VND = 100_000_000_000
+SON_LA_CITY_SMALL_INDUSTRY_2010_VND = 285_714_285_714
+"""The clusters' 100 billion VND was 35 % of the city's small-industry output in 2010."""
+HA_NOI_BUDGET_2024_VND = 1_100_000_000_000
 SON_LA_WAITING = 30  # of the ~400 facilities that must still move out of residential areas
 HA_NOI = "01"
 # (name, commune, status reached, area ha, industrial land ha, tenants)
@@ -73,6 +77,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
     loader = Loader(commands, CALLERS)
     rng = random.Random(2010)
     serials = iter(range(10_000_000, 99_999_999, 7919))
+    in_clusters: dict[str, dict[str, list[dict[str, Any]]]] = {SON_LA: {}, HA_NOI: {}}
     for name, commune, area, land, investment, moved in SON_LA_CLUSTERS:
         cluster = await _cluster(
             loader,
@@ -99,6 +104,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
                 facility_id=facility["id"],
                 cmd=move,
             )
+            in_clusters[SON_LA].setdefault(cluster["id"], []).append(facility)
         await _infrastructure(loader, SON_LA, name, cluster["id"])
         progress(f"sample data: {name}, {moved} relocated facilities")
     waiting = [
@@ -130,12 +136,92 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
             await loader.run(
                 HA_NOI, f"lease {label}", h.start_tenancy, cluster_id=cluster["id"], cmd=lease
             )
+            in_clusters[HA_NOI].setdefault(cluster["id"], []).append(facility)
         await _infrastructure(loader, HA_NOI, name, cluster["id"])
         progress(f"sample data: {name} ({status}, {tenants} tenants)")
     await _dossiers(loader)
     await _placements(loader, waiting)
     progress("sample data: procedure dossiers and placement applications")
+    await _period_reports(loader, in_clusters)
+    progress("sample data: tenants' periodic reports and Sơn La city's 2010 output")
     return loader.count
+
+
+def _shares(total: int, count: int, rng: random.Random) -> list[int]:
+    """`total` split into `count` uneven whole parts that add up to it exactly."""
+    weights = [rng.randint(5, 15) for _ in range(count)]
+    parts = [total * w // sum(weights) for w in weights]
+    parts[-1] += total - sum(parts)
+    return parts
+
+
+def _rows(
+    facilities: list[dict[str, Any]], output: list[int], budget: list[int]
+) -> list[s.TenantFigures]:
+    return [
+        s.TenantFigures(
+            facility_id=f["id"],
+            production_value_vnd=value,
+            workers=f["workers"],
+            budget_paid_vnd=paid,
+            wastewater_to_plant=True,
+        )
+        for f, value, paid in zip(facilities, output, budget, strict=True)
+    ]
+
+
+async def _file(
+    loader: Loader, province: str, cluster_id: str, period: str, on: date, rows: list[Any]
+) -> None:
+    report = s.FilePeriodReport(period=period, filed_on=on, rows=rows)
+    await loader.run(
+        province,
+        f"report {cluster_id} {period} {on}",
+        h.file_period_report,
+        cluster_id=cluster_id,
+        cmd=report,
+    )
+
+
+async def _period_reports(
+    loader: Loader, tenants: dict[str, dict[str, list[dict[str, Any]]]]
+) -> None:
+    """Sơn La city's two clusters: 2010 output 100 billion VND, 35 % of the city's small-
+    industry output. Hà Nội's operating clusters: about 1,100 billion VND paid to the budget in
+    2024; in 2025's first half some tenants reported late and some not at all."""
+    rng = random.Random(14)
+    son_la = tenants[SON_LA]
+    facilities = [f for found in son_la.values() for f in found]
+    output = iter(_shares(SON_LA_CITY_OUTPUT_2010_VND, len(facilities), rng))
+    for cluster_id, found in son_la.items():
+        values = [next(output) for _ in found]
+        rows = _rows(found, values, [v // 20 for v in values])
+        await _file(loader, SON_LA, cluster_id, "2010", date(2010, 12, 17), rows)
+    statistics = s.RecordStatistics(
+        year=2010,
+        area="Thành phố Sơn La",
+        small_industry_output_vnd=SON_LA_CITY_SMALL_INDUSTRY_2010_VND,
+        statistics_source="Báo cáo của UBND thành phố Sơn La năm 2010 (sản lượng công nghiệp "
+        "nhỏ của thành phố; hai cụm chiếm 35 %)",
+        cluster_ids=list(son_la),
+    )
+    await loader.run(
+        SON_LA, "statistics 2010", h.record_statistics, province_code=SON_LA, cmd=statistics
+    )
+    ha_noi = tenants[HA_NOI]
+    facilities = [f for found in ha_noi.values() for f in found]
+    budget = iter(_shares(HA_NOI_BUDGET_2024_VND, len(facilities), rng))
+    for i, (cluster_id, found) in enumerate(ha_noi.items()):
+        paid = [next(budget) for _ in found]
+        rows = _rows(found, [p * 12 for p in paid], paid)
+        await _file(loader, HA_NOI, cluster_id, "2024", date(2024, 12, 16), rows)
+        # 2025-H1: the first cluster's tenants on time but two late; the second's last three
+        # never reported.
+        if i == 0:
+            await _file(loader, HA_NOI, cluster_id, "2025-H1", date(2025, 6, 18), rows[:-2])
+            await _file(loader, HA_NOI, cluster_id, "2025-H1", date(2025, 6, 27), rows[-2:])
+        else:
+            await _file(loader, HA_NOI, cluster_id, "2025-H1", date(2025, 6, 19), rows[:-3])
 
 
 # Who asks for land in Sơn La's clusters (applied in March 2026): four facilities in

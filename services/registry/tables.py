@@ -1,5 +1,6 @@
 """The registry database: clusters and their procedure dossiers, enterprises, facilities,
-tenancies, relocation candidates, placement applications and the criteria that rank them."""
+tenancies, relocation candidates, placement applications and the criteria that rank them,
+tenants' periodic reports and the provinces' output statistics."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from services.registry.domain import PlacementStatus
@@ -200,4 +202,47 @@ placement_criteria = Table(
     Column("tie_breakers", JsonList, nullable=False),
     Column("basis", Text, nullable=False),
     *versioned(),
+)
+
+# Tenants' half-year and annual figures, one row per tenant, period and revision: a correction
+# adds a revision and the one before stops being current (it is kept).
+period_report_rows = Table(
+    "period_report_rows",
+    metadata,
+    record_id(),
+    reference("cluster_id", "clusters.id"),
+    reference("facility_id", "facilities.id"),
+    reference("enterprise_id", "enterprises.id"),
+    *located(commune_required=False),
+    Column("period", String(7), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("production_value_vnd", BigInteger, nullable=False),
+    Column("workers", Integer, nullable=False),
+    Column("budget_paid_vnd", BigInteger, nullable=False),
+    Column("wastewater_to_plant", Boolean, nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("filed_by", String(200), nullable=False),
+    Column("filed_by_agency", String(30), nullable=False),
+    Column("current", Boolean, nullable=False),
+    moment("created_at"),
+    UniqueConstraint("cluster_id", "facility_id", "period", "revision"),
+    Index("ix_period_report_rows_cluster_period", "cluster_id", "period", "current"),
+    Index("ix_period_report_rows_province_period", "province_code", "period", "current"),
+)
+
+# The statistics office's small-industry output of a province (area empty) or of one of its
+# pre-2025 districts, per year; a new figure for the same one replaces it (its version grows).
+province_statistics = Table(
+    "province_statistics",
+    metadata,
+    record_id(),
+    Column("province_code", String(2), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("area", String(200), nullable=False),
+    Column("small_industry_output_vnd", BigInteger, nullable=False),
+    Column("statistics_source", Text, nullable=False),
+    Column("cluster_ids", JsonList, nullable=False),
+    *versioned(),
+    UniqueConstraint("province_code", "year", "area"),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.events.base import Event
 from shared.events.catalog_instance import catalog
@@ -255,6 +255,48 @@ class DossierDecided(_DossierEvent):
     late_working_days: int = Field(ge=0)
     outcome: DossierOutcome
     decision_number: str | None = None
+
+
+class TenantReportRow(BaseModel):
+    """One tenant's figures for the period, in the revision this filing made."""
+
+    facility_id: str
+    enterprise_id: str
+    revision: int = Field(ge=1, description="1 for the first filing; a correction adds one")
+    production_value_vnd: Vnd
+    workers: int = Field(ge=0)
+    budget_paid_vnd: Vnd = Field(description="money paid to the state budget")
+    wastewater_to_plant: bool = Field(description="its wastewater goes to the cluster's plant")
+
+
+@catalog.register
+class ClusterPeriodReportFiled(_ClusterEvent):
+    """Tenants' half-year (2025-H1) or annual (2025) figures were filed for the cluster
+    (Circular 14/2024/TT-BCT), by the investor or management board, by Sở Công Thương on their
+    behalf, or by a tenant for itself; late if filed on or after 20 Jun / 20 Dec."""
+
+    period: str = Field(pattern=r"^\d{4}(-H1)?$")
+    filed_on: date
+    late: bool
+    filed_by_agency: str
+    rows: list[TenantReportRow]
+
+
+@catalog.register
+class ProvinceStatisticsRecorded(
+    Event, service="registry", aggregate="province", subject="province_code"
+):
+    """The statistics office's small-industry output of a province, or of a pre-2025 district
+    (`area`), in a year: what the output inside clusters is a share of."""
+
+    province_code: ProvinceCode
+    year: int = Field(ge=2000, le=2100)
+    area: str = Field(description="the pre-2025 district; empty for the whole province")
+    small_industry_output_vnd: Vnd
+    statistics_source: str = Field(description="the statistics office's publication")
+    cluster_ids: list[str] = Field(
+        default_factory=list, description="the clusters in the area; empty: all the province's"
+    )
 
 
 class _PlacementEvent(Event, service="registry", aggregate="placement", subject="placement_id"):

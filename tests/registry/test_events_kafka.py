@@ -166,6 +166,35 @@ async def test_a_facility_classified_through_kafka_heads_the_placement_queue(
     assert applied["data"]["cluster_ids"] == [cluster["id"]]
 
 
+async def test_a_period_report_reaches_kafka_with_each_rows_revision(
+    live_registry: Registry, kafka_bootstrap: str
+) -> None:
+    cluster = await live_registry.operating_cluster()
+    facility = await live_registry.facility()
+    await live_registry.ok(
+        "POST",
+        f"/clusters/{cluster['id']}/tenancies",
+        {"facility_id": facility["id"], "leased_area_ha": "1", "start_date": "2020-01-01"},
+        status=201,
+    )
+    row = {
+        "facility_id": facility["id"],
+        "production_value_vnd": 5_000_000_000,
+        "workers": 30,
+        "budget_paid_vnd": 400_000_000,
+        "wastewater_to_plant": False,
+    }
+    path = f"/clusters/{cluster['id']}/period-reports"
+    for filed_on in ("2025-06-18", "2025-06-22"):
+        await live_registry.ok(
+            "POST", path, {"period": "2025-H1", "filed_on": filed_on, "rows": [row]}, status=201
+        )
+    events = await _messages_for(kafka_bootstrap, ClusterPlanned.topic(), cluster["id"], 6)
+    filed = [e["data"] for e in events if e["headers"]["ce_type"].endswith("PeriodReportFiled.v1")]
+    assert [(f["late"], f["rows"][0]["revision"]) for f in filed] == [(False, 1), (True, 2)]
+    assert filed[0]["rows"][0]["enterprise_id"] == facility["enterprise_id"]
+
+
 async def test_facility_events_carry_what_consumers_need(
     live_registry: Registry, kafka_bootstrap: str
 ) -> None:

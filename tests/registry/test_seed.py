@@ -73,3 +73,26 @@ async def test_sample_data_matches_the_public_figures_and_loads_once(registry: R
         "other",
         "other",
     ]
+    [city] = (await registry.ok("GET", "/provinces/14/statistics?year=2010", headers=ministry))[
+        "items"
+    ]
+    assert city["cluster_production_value_vnd"] == 100_000_000_000
+    assert city["cluster_share"] == "0.3500"  # 35 % of Sơn La city's small-industry output
+    clusters = {c["name"]: c["id"] for c in ha_noi}
+    paid = 0
+    for name in ("Cụm công nghiệp Ngọc Hồi", "Cụm công nghiệp Thạch Thất - Quốc Oai"):
+        report = await registry.ok(
+            "GET", f"/clusters/{clusters[name]}/period-reports?period=2024", headers=ministry
+        )
+        paid += report["budget_paid_vnd"]
+    assert paid == 1_100_000_000_000
+    compliance = await registry.ok(
+        "GET", "/reporting-compliance?period=2025-H1&province_code=01", headers=ministry
+    )
+    counts = {
+        c["cluster_name"]: (c["on_time"], c["late"], c["missing"]) for c in compliance["clusters"]
+    }
+    assert counts == {
+        "Cụm công nghiệp Ngọc Hồi": (6, 2, 0),
+        "Cụm công nghiệp Thạch Thất - Quốc Oai": (7, 0, 3),
+    }

@@ -3,6 +3,8 @@ entity and return the events that say what happened; and who may do what."""
 
 from services.registry.domain.access import (
     approving,
+    filing,
+    reading_reports,
     recording,
     setting_criteria,
     writing,
@@ -35,6 +37,12 @@ from services.registry.domain.placement import (
     TieBreaker,
 )
 from services.registry.domain.procedure import DECREE_32_2024, Procedure, StepRule
+from services.registry.domain.reporting import (
+    Period,
+    ProvinceStatistics,
+    ReportRow,
+    report_filed,
+)
 
 __all__ = [
     "DECREE_32_2024",
@@ -48,13 +56,16 @@ __all__ = [
     "IllegalTransition",
     "Land",
     "OverLease",
+    "Period",
     "PlacementApplication",
     "PlacementCriteria",
     "PlacementDecided",
     "PlacementGroup",
     "PlacementStatus",
     "Procedure",
+    "ProvinceStatistics",
     "Ranked",
+    "ReportRow",
     "Standing",
     "Step",
     "StepDeadline",
@@ -63,8 +74,11 @@ __all__ = [
     "Tenants",
     "TieBreaker",
     "approving",
+    "filing",
     "occupancy_rate",
+    "reading_reports",
     "recording",
+    "report_filed",
     "setting_criteria",
     "tax_code_error",
     "with_check_digit",

@@ -47,3 +47,23 @@ def setting_criteria(place: Place) -> Permit:
     if place == NATIONWIDE:
         return Permit(place, (Grant(Agency.BO_CONG_THUONG, APPROVERS),))
     return Permit(place, (Grant(Agency.SO_KHDT, APPROVERS),))
+
+
+def filing(place: Place, owner_tax_code: str) -> Permit:
+    """A tenant's row of a periodic report: Sở Công Thương officers, UBND officers for the
+    clusters of their own communes (which many manage), or the tenant itself (a doanh-nghiep
+    token carrying the tax code of the facility's owner)."""
+    return Permit(
+        place,
+        (
+            Grant(Agency.SO_CONG_THUONG, WRITERS),
+            Grant(Agency.UBND, WRITERS, in_own_communes=True),
+            Grant(Agency.DOANH_NGHIEP, tax_code=owner_tax_code),
+        ),
+    )
+
+
+def reading_reports(place: Place) -> Permit:
+    """A cluster's periodic reports: the agencies covering it, or an enterprise of its
+    province, which sees only its own rows."""
+    return Permit(place, (Grant(), Grant(Agency.DOANH_NGHIEP)))

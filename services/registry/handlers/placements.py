@@ -23,7 +23,7 @@ from services.registry.domain import (
     setting_criteria,
     writing,
 )
-from services.registry.handlers.base import Uow
+from services.registry.handlers.base import Uow, province
 from services.registry.repository import (
     Clusters,
     Criteria,
@@ -32,14 +32,13 @@ from services.registry.repository import (
     PlacementApplications,
     Tenancies,
 )
-from shared import geo
 from shared.domain import check_not_future
 from shared.errors import Conflict, InvalidInput
 from shared.events import registry as ev
 from shared.events.registry import ClusterStatus
 from shared.pagination import Page, page_of_list
 from shared.preconditions import Precondition
-from shared.principal import NATIONWIDE, Place, Scope, reading
+from shared.principal import Place, Scope, reading
 
 TAKING = {ClusterStatus.ESTABLISHED, ClusterStatus.UNDER_CONSTRUCTION, ClusterStatus.OPERATING}
 """Clusters a producer may ask to enter: established, and not removed from the plan."""
@@ -299,18 +298,9 @@ async def list_placements(uow: Uow, *, query: s.PlacementQuery) -> Page[s.Placem
 # -- the criteria ----------------------------------------------------------------------------
 
 
-def _province(province_code: str) -> Place:
-    if province_code != NATIONWIDE.province_code:
-        try:
-            geo.check_province_code(province_code)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="province_code") from None
-    return Place(province_code)
-
-
 async def get_criteria(uow: Uow, *, province_code: str) -> s.CriteriaView:
     """The criteria that rank the province's applications: its own, or the default (00)."""
-    uow.authorize(reading(_province(province_code)))
+    uow.authorize(reading(province(province_code)))
     return s.CriteriaView.of(await Criteria(uow.session).of(province_code))
 
 
@@ -318,7 +308,7 @@ async def approve_criteria(
     uow: Uow, *, province_code: str, cmd: s.SetCriteria, version: Precondition
 ) -> s.CriteriaView:
     """Record the criteria the province approved (00: the default, by the Ministry)."""
-    uow.authorize(setting_criteria(_province(province_code)))
+    uow.authorize(setting_criteria(province(province_code)))
     criteria = Criteria(uow.session)
     previous = await criteria.of(province_code, lock=True)
     version.check(previous.version)
