@@ -207,3 +207,13 @@ async def test_inspections_list_latest_first_and_filter_by_dates(environment: En
     first = await environment.ok("GET", "/inspections?limit=2")
     rest = await environment.ok("GET", f"/inspections?limit=2&cursor={first['next_cursor']}")
     assert [i["scheduled_on"] for i in rest["items"]] == ["2024-01-10"]
+
+
+async def test_an_enterprise_token_reads_and_schedules_no_inspection(
+    environment: Environment,
+) -> None:
+    facility_id = await environment.facility()
+    enterprise = environment.auth(agency="doanh-nghiep", tax_code="0100109106")
+    problem(await environment.get("/inspections", headers=enterprise), 403, "forbidden")
+    scheduled = await environment.post("/inspections", plan(facility_id), headers=enterprise)
+    problem(scheduled, 403, "forbidden")

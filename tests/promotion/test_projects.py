@@ -321,3 +321,9 @@ async def test_a_retried_proposal_with_its_key_changes_nothing(promotion: Promot
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json()["id"] == first.json()["id"]
     assert (await promotion.outbox_types()).count("ProjectProposed") == 1
+
+
+async def test_an_enterprise_token_reads_no_project_or_plan(promotion: Promotion) -> None:
+    enterprise = promotion.auth(agency="doanh-nghiep", tax_code="0100109106")
+    for path in ("/projects", "/plans", "/summary?province_code=14"):
+        problem(await promotion.get(path, headers=enterprise), 403, "forbidden")
