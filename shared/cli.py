@@ -91,7 +91,9 @@ def token(
     roles: Annotated[str, typer.Option(help="comma-separated: viewer,officer,approver,admin")],
     province: Annotated[
         str | None,
-        typer.Option(help="province code, e.g. 14; omitted only for bo-cong-thuong (national)"),
+        typer.Option(
+            help="province code, e.g. 14; omitted only for bo-cong-thuong or data-team (national)"
+        ),
     ] = None,
     communes: Annotated[str, typer.Option(help="comma-separated commune codes")] = "",
     tax_code: Annotated[
@@ -249,7 +251,8 @@ def run() -> None:
     typer.echo(
         f"Kafka on {bootstrap}. Ctrl-C stops the services; `make stop` stops Kafka.\n"
         "Try: TOKEN=$(.venv/bin/ccn token --agency so-cong-thuong --roles viewer --province 14)"
-        '; curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8001/api/v1/clusters'
+        '; curl -H "Authorization: Bearer $TOKEN" '
+        "'http://127.0.0.1:8004/api/v1/reports/clusters?province_code=14'"
     )
     try:
         for child in children:

@@ -41,8 +41,9 @@ class Role(StrEnum):
     """Holds every other role, within the agency and jurisdiction of the token."""
 
 
-NATIONAL_AGENCIES = frozenset({Agency.BO_CONG_THUONG})
-"""Only the Ministry acts for the whole country; every other agency acts in a province."""
+NATIONAL_AGENCIES = frozenset({Agency.BO_CONG_THUONG, Agency.DATA_TEAM})
+"""The Ministry acts for the whole country, and the national data team reads all of it (no
+permit to write names it); every other agency acts in a province."""
 
 WRITERS = frozenset({Role.OFFICER, Role.APPROVER})
 APPROVERS = frozenset({Role.APPROVER})

@@ -1,1 +1,1 @@
-"""The reporting service."""
+"""The reporting service: cross-agency projections and the reports the agencies publish."""

@@ -265,8 +265,13 @@ RECORDS: dict[str, Callable[[httpx.AsyncClient, str, str], Awaitable[Known]]] = 
     "environment": environment_records,
     "promotion": promotion_records,
 }
-AGENCY = {"registry": "so-cong-thuong", "environment": "so-tnmt", "promotion": "so-cong-thuong"}
-"""Whose token the fuzzer carries for each service: the agency that writes there."""
+AGENCY = {
+    "registry": "so-cong-thuong",
+    "environment": "so-tnmt",
+    "promotion": "so-cong-thuong",
+    "reporting": "so-cong-thuong",
+}
+"""Whose token the fuzzer carries for each service: the agency that writes (or reads) there."""
 
 
 async def records_of(service: ServedService, token: str) -> Known:

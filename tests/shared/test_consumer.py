@@ -345,7 +345,14 @@ async def test_a_consumer_survives_a_failure_outside_its_handlers(
             assert consumer._task is not None and not consumer._task.done()
             async with projection.db.transaction() as session:
                 await session.execute(text("ALTER TABLE dead_letters_away RENAME TO dead_letters"))
-            assert await wait_until(lambda: _inbox_at_least(projection, 1), timeout_s=60)
+
+            # The two records may sit on different partitions: wait for both to be handled.
+            async def both_handled() -> bool:
+                return await _inbox_at_least(projection, 1) and bool(
+                    await projection.dead_letters()
+                )
+
+            assert await wait_until(both_handled, timeout_s=60)
         finally:
             await consumer.stop()
         assert await projection.state() == {"a": [1]}

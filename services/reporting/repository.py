@@ -1,0 +1,139 @@
+"""Every query of the reporting service: its projections written as events arrive, and read
+back as of a date."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.reporting import tables as t
+from services.reporting.domain import ClusterFact, Entry
+from shared.db import insert_ignoring_duplicates, upsert
+from shared.principal import Scope
+from shared.repository import in_scope
+
+
+class Projections:
+    """The tables the registry's events build: cluster facts, tenancies, facilities,
+    enterprises. Writes are idempotent: a redelivered event changes nothing."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def cluster_fact(self, fact: ClusterFact, *, event_id: str) -> None:
+        await insert_ignoring_duplicates(
+            self.session,
+            t.cluster_facts,
+            event_id=event_id,
+            cluster_id=fact.cluster_id,
+            kind=fact.kind,
+            effective_on=fact.effective_on,
+            data=json.dumps(fact.data, ensure_ascii=False),
+            recorded_at=datetime.now(UTC),
+        )
+
+    async def cluster(
+        self, cluster_id: str, name: str, province_code: str, commune: str | None
+    ) -> None:
+        await upsert(
+            self.session,
+            t.clusters,
+            key="id",
+            id=cluster_id,
+            name=name,
+            province_code=province_code,
+            commune_code=commune,
+        )
+
+    async def tenancy_started(self, **tenancy: Any) -> None:
+        await insert_ignoring_duplicates(self.session, t.tenancies, end_date=None, **tenancy)
+
+    async def tenancy_ended(self, tenancy_id: str, end_date: date) -> None:
+        await self.session.execute(
+            update(t.tenancies).where(t.tenancies.c.id == tenancy_id).values(end_date=end_date)
+        )
+
+    async def facility(self, **facility: Any) -> None:
+        await upsert(self.session, t.facilities, key="id", **facility)
+
+    async def enterprise(self, enterprise_id: str, kind: str) -> None:
+        await upsert(self.session, t.enterprises, key="id", id=enterprise_id, kind=kind)
+
+
+class Clusters:
+    """The clusters' facts, and what ran in them, read back for reports."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def in_scope(self, scope: Scope, cluster_id: str | None = None) -> list[Any]:
+        query = in_scope(select(t.clusters), t.clusters, scope)
+        if cluster_id is not None:
+            query = query.where(t.clusters.c.id == cluster_id)
+        return list((await self.session.execute(query)).all())
+
+    async def facts(self, cluster_ids: Sequence[str]) -> dict[str, list[ClusterFact]]:
+        c = t.cluster_facts.c
+        rows = await self.session.execute(
+            select(t.cluster_facts).where(c.cluster_id.in_(cluster_ids)).order_by(c.seq)
+        )
+        found: dict[str, list[ClusterFact]] = defaultdict(list)
+        for r in rows:
+            found[r.cluster_id].append(
+                ClusterFact(r.cluster_id, r.kind, r.effective_on, r.seq, json.loads(r.data))
+            )
+        return found
+
+    async def tenants_on(self, cluster_ids: Sequence[str], day: date) -> list[Any]:
+        """The tenancies running on `day`, with their facility's workers and owner's kind."""
+        ten, f, e = t.tenancies.c, t.facilities.c, t.enterprises.c
+        query = (
+            select(ten.cluster_id, ten.facility_id, ten.leased_area_ha, f.workers, e.kind)
+            .outerjoin(t.facilities, f.id == ten.facility_id)
+            .outerjoin(t.enterprises, e.id == f.enterprise_id)
+            .where(
+                ten.cluster_id.in_(cluster_ids),
+                ten.start_date <= day,
+                (ten.end_date.is_(None)) | (ten.end_date > day),
+            )
+        )
+        return list((await self.session.execute(query)).all())
+
+
+class Timeline:
+    """Facilities' histories: added to as events arrive, read back up to a day."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, entry: Entry, *, event_id: str) -> None:
+        await insert_ignoring_duplicates(
+            self.session,
+            t.facility_timeline,
+            event_id=event_id,
+            facility_id=entry.facility_id,
+            occurred_on=entry.occurred_on,
+            agency=entry.agency,
+            kind=entry.kind,
+            summary=entry.summary,
+        )
+
+    async def of(self, facility_id: str, day: date) -> list[Entry]:
+        c = t.facility_timeline.c
+        rows = await self.session.execute(
+            select(t.facility_timeline)
+            .where(c.facility_id == facility_id, c.occurred_on <= day)
+            .order_by(c.occurred_on, c.seq)
+        )
+        return [Entry(r.facility_id, r.occurred_on, r.agency, r.kind, r.summary) for r in rows]
+
+    async def facility(self, facility_id: str) -> Any:
+        f = t.facilities.c
+        query = select(t.facilities).where(f.id == facility_id)
+        return (await self.session.execute(query)).first()
