@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.reporting.domain import ClusterState, Entry
+from services.reporting.formats import Column, Format, Section
 from shared.events.registry import ClusterStatus
 from shared.schemas import ProvinceQuery
 
@@ -16,6 +17,9 @@ from shared.schemas import ProvinceQuery
 class AsOf(BaseModel):
     as_of: date | None = Field(
         None, description="the state on this day, by the dates the events record (today)"
+    )
+    format: Format | None = Field(
+        None, description="json, csv or xlsx (else the Accept header decides; JSON by default)"
     )
 
 
@@ -153,3 +157,100 @@ class FacilityHistory(BaseModel):
             as_of=day,
             entries=[HistoryEntry.model_validate(vars(e)) for e in entries],
         )
+
+
+# -- the reports as sheets (Vietnamese headers) ----------------------------------------------
+
+STATUS_VI = {
+    "planned": "quy hoạch",
+    "established": "đã thành lập",
+    "under_construction": "đang đầu tư hạ tầng",
+    "operating": "đang hoạt động",
+    "removed": "đưa ra khỏi quy hoạch",
+}
+PLANT_VI = {"none": "chưa có", "under_construction": "đang xây dựng", "operating": "đang vận hành"}
+COVERAGE_VI = {"none": "chưa có", "partial": "một phần", "full": "đầy đủ"}
+AGENCY_VI = {
+    "so-cong-thuong": "Sở Công Thương",
+    "so-tnmt": "Sở Nông nghiệp và Môi trường",
+    "khuyen-cong": "Trung tâm Khuyến công",
+}
+
+CLUSTER_COLUMNS = [
+    Column("Tên cụm công nghiệp", "name"),
+    Column("Mã tỉnh", "province_code"),
+    Column("Mã xã", "commune_code"),
+    Column("Trạng thái", "status_vi"),
+    Column("Diện tích quy hoạch (ha)", "planned_area_ha", "ha"),
+    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
+    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
+    Column("Đã cho thuê (ha)", "leased_area_ha", "ha"),
+    Column("Tỷ lệ lấp đầy", "occupancy_rate", "rate"),
+    Column("Số cơ sở", "tenants", "int"),
+    Column("Hộ kinh doanh", "households", "int"),
+    Column("Doanh nghiệp, hợp tác xã", "enterprises", "int"),
+    Column("Lao động", "workers", "int"),
+    Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
+    Column("Xử lý nước thải tập trung", "treatment_plant_vi"),
+    Column("Thu gom chất thải rắn", "solid_waste_collection_vi"),
+    Column("Phòng cháy chữa cháy", "fire_safety_vi"),
+    Column("Số quyết định thành lập", "decision_number"),
+    Column("Ngày quyết định", "decision_date", "date"),
+    Column("Ngày đi vào hoạt động", "operation_start_date", "date"),
+]
+TOTAL_COLUMNS = [
+    Column("Số cụm", "clusters", "int"),
+    Column("Diện tích quy hoạch (ha)", "planned_area_ha", "ha"),
+    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
+    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
+    Column("Đã cho thuê (ha)", "leased_area_ha", "ha"),
+    Column("Tỷ lệ lấp đầy bình quân", "average_occupancy_rate", "rate"),
+    Column("Số cơ sở", "tenants", "int"),
+    Column("Hộ kinh doanh", "households", "int"),
+    Column("Doanh nghiệp, hợp tác xã", "enterprises", "int"),
+    Column("Lao động", "workers", "int"),
+    Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
+    Column("Đang hoạt động chưa có xử lý nước thải", "without_treatment_plant", "int"),
+]
+
+
+def _cluster_row(report: ClusterReport) -> dict[str, Any]:
+    row = report.model_dump()
+    row["status_vi"] = STATUS_VI[report.status.value]
+    row["treatment_plant_vi"] = PLANT_VI.get(report.treatment_plant, report.treatment_plant)
+    for name in ("solid_waste_collection", "fire_safety"):
+        row[f"{name}_vi"] = COVERAGE_VI.get(row[name], row[name])
+    return row
+
+
+def cluster_sections(report: ClusterReport) -> list[Section]:
+    return [Section("Cụm công nghiệp", CLUSTER_COLUMNS, [_cluster_row(report)])]
+
+
+def clusters_sections(report: ClustersReport) -> list[Section]:
+    by_status = [
+        {"status": STATUS_VI[status], "clusters": count}
+        for status, count in report.totals.by_status.items()
+    ]
+    return [
+        Section("Cụm công nghiệp", CLUSTER_COLUMNS, [_cluster_row(c) for c in report.clusters]),
+        Section("Tổng hợp", TOTAL_COLUMNS, [report.totals.model_dump()]),
+        Section(
+            "Theo trạng thái",
+            [Column("Trạng thái", "status"), Column("Số cụm", "clusters", "int")],
+            by_status,
+        ),
+    ]
+
+
+def history_sections(history: FacilityHistory) -> list[Section]:
+    rows = [
+        {**e.model_dump(), "agency_vi": AGENCY_VI.get(e.agency, e.agency)} for e in history.entries
+    ]
+    columns = [
+        Column("Ngày", "occurred_on", "date"),
+        Column("Cơ quan", "agency_vi"),
+        Column("Nội dung", "summary"),
+        Column("Sự kiện", "kind"),
+    ]
+    return [Section(f"Lịch sử {history.name}", columns, rows)]

@@ -3,10 +3,15 @@ on any day, by the dates its events record (not when they arrived), and a provin
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
+
+from services.reporting.formats import XLSX_MEDIA as XLSX
 from shared.domain import today
 from shared.events import registry as ev
 from tests.apis import field_of, problem
@@ -212,3 +217,48 @@ async def test_reports_keep_to_the_callers_jurisdiction(reporting: Reporting) ->
     problem(listed, 403, "forbidden")
     enterprise = reporting.auth(agency="doanh-nghiep", tax_code="0100109106", province=QUANG_NINH)
     problem(await reporting.get(path, headers=enterprise), 403, "forbidden")
+
+
+async def test_a_report_downloads_as_csv_and_as_a_workbook_read_back(
+    reporting: Reporting,
+) -> None:
+    c = _cluster(QUANG_NINH, "CCN Cẩm Phả")
+    tenant, _ = _tenant(c, "household", 12, "3", "2020-04-01")
+    await reporting.publish(*_lifecycle(c), *tenant)
+    viewer = reporting.auth(province=QUANG_NINH, roles=("viewer",))
+    path = f"/reports/clusters/{c['cluster_id']}"
+    await reporting.report_once(path, lambda r: r["tenants"] == 1, headers=viewer)
+
+    as_csv = await reporting.get(f"{path}?format=csv&as_of=2020-12-31", headers=viewer)
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="cum-cong-nghiep-2020-12-31.csv"' in as_csv.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Cụm công nghiệp"]
+    record = dict(zip(rows[1], rows[2], strict=True))
+    assert record["Tên cụm công nghiệp"] == "CCN Cẩm Phả"
+    assert record["Trạng thái"] == "đang hoạt động"
+    assert (record["Đã cho thuê (ha)"], record["Tỷ lệ lấp đầy"]) == ("3.0", "0.2")
+    assert record["Vốn đầu tư hạ tầng (đ)"] == "5000000000"
+
+    xlsx = f"/reports/clusters?province_code={QUANG_NINH}&as_of=2020-12-31"
+    workbook = await reporting.get(xlsx, headers={**viewer, "Accept": XLSX})
+    assert workbook.status_code == 200, workbook.text
+    assert workbook.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames == ["Cụm công nghiệp", "Tổng hợp", "Theo trạng thái"]
+    sheet = book["Cụm công nghiệp"]
+    headers = [cell.value for cell in sheet[1]]
+    mine = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "CCN Cẩm Phả")
+    cells = dict(zip(headers, mine, strict=True))
+    investment = cells["Vốn đầu tư hạ tầng (đ)"]
+    assert (investment.value, investment.number_format) == (5_000_000_000, '#,##0" đ"')
+    assert cells["Đất công nghiệp (ha)"].value == 15
+    assert cells["Đất công nghiệp (ha)"].number_format == "#,##0.0000"
+    assert cells["Tỷ lệ lấp đầy"].number_format == "0.00%"
+    assert cells["Ngày quyết định"].value.date().isoformat() == "2019-03-01"
+    totals = book["Tổng hợp"]
+    assert totals["A1"].value == "Số cụm" and totals["A2"].value >= 1
+
+    unknown = await reporting.get(f"{path}?format=pdf", headers=viewer)
+    assert field_of(problem(unknown, 422, "validation-error")) == "format"
