@@ -23,8 +23,8 @@ def _vietnam() -> holidays.HolidayBase:
 
 
 @dataclass(frozen=True)
-class Period:
-    """A legal period: so many days, or so many working days, after an event."""
+class Days:
+    """A legal time limit: so many days, or so many working days, after an event."""
 
     days: int
     working: bool = False

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shared.calendar import Period
+from shared.calendar import Days
 from shared.events.registry import DossierStep
 
 
@@ -21,8 +21,8 @@ class StepRule:
     """One step: how long it may take after the step before, and what must run out first."""
 
     step: DossierStep
-    allowed: Period
-    waits: Period | None = None
+    allowed: Days
+    waits: Days | None = None
     """A period that runs before this one and before which the step cannot be done."""
 
     def earliest(self, previous_on: date) -> date:
@@ -53,9 +53,9 @@ class Procedure:
 DECREE_32_2024 = Procedure(
     "Decree 32/2024/NĐ-CP, Art. 10",
     (
-        StepRule(DossierStep.CALL_FOR_INVESTORS, Period(5, working=True)),
-        StepRule(DossierStep.DOSSIER_RECEIVED, Period(5, working=True), waits=Period(15)),
-        StepRule(DossierStep.APPRAISAL, Period(25)),
-        StepRule(DossierStep.DECISION, Period(7, working=True)),
+        StepRule(DossierStep.CALL_FOR_INVESTORS, Days(5, working=True)),
+        StepRule(DossierStep.DOSSIER_RECEIVED, Days(5, working=True), waits=Days(15)),
+        StepRule(DossierStep.APPRAISAL, Days(25)),
+        StepRule(DossierStep.DECISION, Days(7, working=True)),
     ),
 )

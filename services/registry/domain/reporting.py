@@ -9,64 +9,14 @@ is late. A tenant that has filed nothing once its report is due is missing.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from shared.domain import event_of, new_id
-from shared.errors import InvalidInput
 from shared.events import registry as ev
+from shared.periods import Period
 from shared.principal import Place
-
-_PERIOD = re.compile(r"^(\d{4})(-H1)?$")
-
-
-@dataclass(frozen=True)
-class Period:
-    """`2025-H1` (the first half-year) or `2025` (the whole year), as Circular 14 cuts them."""
-
-    year: int
-    half: bool
-
-    @classmethod
-    def parse(cls, text: str, *, field: str = "period") -> Period:
-        match = _PERIOD.match(text)
-        if match is None or not 2000 <= int(match.group(1)) <= 2100:
-            raise InvalidInput(
-                f"{text!r} is not a reporting period: write 2025-H1 for a half-year, 2025 for a "
-                "year (2000 to 2100)",
-                field=field,
-            )
-        return cls(int(match.group(1)), match.group(2) is not None)
-
-    def __str__(self) -> str:
-        return f"{self.year}-H1" if self.half else str(self.year)
-
-    @property
-    def starts_on(self) -> date:
-        return date(self.year - 1, 12, 15)
-
-    @property
-    def ends_on(self) -> date:
-        return date(self.year, 6, 14) if self.half else date(self.year, 12, 14)
-
-    @property
-    def due_on(self) -> date:
-        """The last day a report is on time: the day before 20 Jun or 20 Dec."""
-        return date(self.year, 6, 19) if self.half else date(self.year, 12, 19)
-
-    def late(self, filed_on: date) -> bool:
-        return filed_on > self.due_on
-
-    def check_filable(self, filed_on: date, *, field: str) -> None:
-        """A report covers a period whose data cut has ended."""
-        if filed_on <= self.ends_on:
-            raise InvalidInput(
-                f"the {self} report covers {self.starts_on} to {self.ends_on}: it is filed "
-                f"after the cut ends, not on {filed_on}",
-                field=field,
-            )
 
 
 class TenantFigures:
