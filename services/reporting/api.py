@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from services.reporting import handlers as h
 from services.reporting import schemas as s
+from services.reporting import sheets
 from services.reporting.formats import DOWNLOADS, chosen, respond
 from shared.commands import Read
 from shared.schemas import RecordId
@@ -28,7 +29,7 @@ async def clusters_report(
 ) -> Response | BaseModel:
     report = await read(h.clusters_report, query=query)
     name = f"cum-cong-nghiep-{query.province_code or 'ca-nuoc'}-{report.as_of}"
-    return respond(report, s.clusters_sections, chosen(query.format, accept), name)
+    return respond(report, sheets.clusters_sections, chosen(query.format, accept), name)
 
 
 @router.get(
@@ -42,7 +43,7 @@ async def cluster_report(
 ) -> Response | BaseModel:
     report = await read(h.cluster_report, cluster_id=cluster_id, query=query)
     name = f"cum-cong-nghiep-{report.as_of}"
-    return respond(report, s.cluster_sections, chosen(query.format, accept), name)
+    return respond(report, sheets.cluster_sections, chosen(query.format, accept), name)
 
 
 @router.get(
@@ -56,4 +57,22 @@ async def facility_history(
 ) -> Response | BaseModel:
     history = await read(h.facility_history, facility_id=facility_id, query=query)
     name = f"lich-su-co-so-{history.as_of}"
-    return respond(history, s.history_sections, chosen(query.format, accept), name)
+    return respond(history, sheets.history_sections, chosen(query.format, accept), name)
+
+
+@router.get(
+    "/reports/provinces/{province_code}",
+    summary="A province over a period (2025-H1, 2025, 2021-2025): clusters, relocations, "
+    "production and its share, reporting, procedures",
+    response_model=s.ProvinceReport,
+    responses=DOWNLOADS,
+)
+async def province_report(
+    province_code: RecordId,
+    query: Annotated[s.ProvincePeriodQuery, Query()],
+    read: Read,
+    accept: Accept = None,
+) -> Response | BaseModel:
+    report = await read(h.province_report, province_code=province_code, query=query)
+    name = f"bao-cao-tinh-{report.province_code}-{report.period}-{report.as_of}"
+    return respond(report, sheets.province_sections, chosen(query.format, accept), name)

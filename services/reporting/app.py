@@ -19,7 +19,12 @@ service: ServiceSpec[None] = ServiceSpec(
     routers=[router],
     metadata=tables.metadata,
     tables=tables.platform,
-    projections=[projections.registry, projections.timeline],
+    projections=[
+        projections.registry,
+        projections.environment,
+        projections.promotion,
+        projections.timeline,
+    ],
 )
 
 

@@ -3,14 +3,20 @@ facts up to the day asked for, and shape the report."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from services.reporting import schemas as s
 from services.reporting.domain import as_of, in_order
-from services.reporting.repository import Clusters, Timeline
+from services.reporting.repository import Clusters, ProvinceFacts, Timeline
+from shared import geo
 from shared.commands import UnitOfWork
 from shared.domain import today
 from shared.errors import InvalidInput, NotFound
+from shared.periods import Period, Span
 from shared.principal import Place, Scope, reading
 from shared.text import fold
 
@@ -83,3 +89,157 @@ async def facility_history(uow: Uow, *, facility_id: str, query: s.AsOf) -> s.Fa
     uow.authorize(reading(Place(facility.province_code, facility.commune_code)))
     entries = in_order(await timeline.of(facility_id, day))
     return s.FacilityHistory.of(facility, entries, day)
+
+
+# -- a province over a period ----------------------------------------------------------------
+
+
+def _province(code: str) -> Place:
+    try:
+        return Place(geo.check_province_code(code))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="province_code") from None
+
+
+async def province_report(
+    uow: Uow, *, province_code: str, query: s.ProvincePeriodQuery
+) -> s.ProvinceReport:
+    """The province over the period, as known on `as_of` (today if not given): its clusters,
+    relocations still needed, applications waiting and steps overdue as the period ended (or
+    on `as_of`, if earlier); relocations done in it; the tenants' reports for it filed by
+    `as_of`, their production and its share of the output statistics, and who was late or
+    has not reported."""
+    uow.authorize(reading(_province(province_code)))
+    span = Span.parse(query.period)
+    day = _day(query.as_of)
+    cut = min(span.ends_on, day)
+    if cut < span.starts_on:
+        raise InvalidInput(f"the period starts on {span.starts_on}, after {day}", field="period")
+    clusters = await _reports(uow, Scope(province_code), cut)
+    facts = ProvinceFacts(uow.session)
+    rows = await facts.report_rows(province_code, [str(p) for p in span.periods], day)
+    return s.ProvinceReport(
+        province_code=province_code,
+        period=str(span),
+        starts_on=span.starts_on,
+        ends_on=span.ends_on,
+        as_of=day,
+        figures_on=cut,
+        clusters=s.ClusterTotals.of(clusters),
+        relocations=s.Relocations(
+            done_in_period=await facts.relocated(province_code, span.starts_on, cut),
+            still_needed=await facts.still_to_move(province_code, cut),
+        ),
+        production=s.Production(
+            reports=[str(p) for p in span.periods],
+            tenants_reporting=len({r.facility_id for r in rows}),
+            production_value_vnd=sum(r.production_value_vnd for r in rows),
+            workers=sum(r.workers for r in rows) // max(1, len(span.periods)),
+            budget_paid_vnd=sum(r.budget_paid_vnd for r in rows),
+        ),
+        output_shares=await _shares(uow, province_code, span, day, [c.id for c in clusters]),
+        reporting=[await _compliance(uow, province_code, p, day, clusters) for p in span.periods],
+        inspections=await _inspections(facts, province_code, span.starts_on, cut),
+        khuyen_cong=_khuyen_cong(await facts.movements(province_code, span.starts_on, cut)),
+        placements_waiting=await facts.placements_waiting(province_code, cut),
+        dossiers_overdue=await facts.dossiers_overdue(province_code, cut),
+    )
+
+
+async def _shares(
+    uow: Uow, province_code: str, span: Span, day: date, cluster_ids: list[str]
+) -> list[s.OutputShare]:
+    """Each output figure of the span's years, and what the clusters in its area produced."""
+    facts = ProvinceFacts(uow.session)
+    years = list(range(span.first_year, span.last_year + 1))
+    shares = []
+    for stat in await facts.statistics(province_code, years, day):
+        inside = json.loads(stat.cluster_ids) or cluster_ids
+        rows = await facts.report_rows(province_code, [str(stat.year)], day)
+        produced = sum(r.production_value_vnd for r in rows if r.cluster_id in inside)
+        share = Decimal(produced) / stat.small_industry_output_vnd
+        shares.append(
+            s.OutputShare(
+                year=stat.year,
+                area=stat.area,
+                small_industry_output_vnd=stat.small_industry_output_vnd,
+                cluster_production_value_vnd=produced,
+                cluster_share=share.quantize(s.RATE),
+            )
+        )
+    return shares
+
+
+async def _compliance(
+    uow: Uow, province_code: str, period: Period, day: date, clusters: list[s.ClusterReport]
+) -> s.ReportingCompliance:
+    """The tenants of the period's end: who had filed by `day`, on time or late, and who not."""
+    ids = [c.id for c in clusters]
+    tenants = {r.facility_id for r in await Clusters(uow.session).tenants_on(ids, period.ends_on)}
+    filed = {
+        r.facility_id: r
+        for r in await ProvinceFacts(uow.session).report_rows(province_code, [str(period)], day)
+        if r.facility_id in tenants
+    }
+    late = sum(r.late for r in filed.values())
+    unfiled = len(tenants) - len(filed)
+    due = day > period.due_on
+    return s.ReportingCompliance(
+        period=str(period),
+        due_on=period.due_on,
+        tenants=len(tenants),
+        on_time=len(filed) - late,
+        late=late,
+        missing=unfiled if due else 0,
+        not_yet_due=0 if due else unfiled,
+    )
+
+
+async def _inspections(
+    facts: ProvinceFacts, province_code: str, start: date, end: date
+) -> s.Inspections:
+    done = await facts.inspections(province_code, start, end)
+    found = await facts.violations(province_code, end)
+    still_open = [v for v in found if v.closed_on is None or v.closed_on > end]
+    return s.Inspections(
+        carried_out=len(done),
+        compliant=sum(i.outcome == "compliant" for i in done),
+        violations_found=sum(i.outcome == "violations_found" for i in done),
+        violations_detected=sum(v.detected_on >= start for v in found),
+        violations_open=len(still_open),
+        violations_overdue=sum(v.remediation_deadline < end for v in still_open),
+    )
+
+
+def _khuyen_cong(movements: list[Any]) -> s.KhuyenCong:
+    total = s.Money()
+    by_source: dict[str, s.Money] = {}
+    by_content: dict[str, s.Money] = {}
+    outputs: Counter[str] = Counter()
+    for m in movements:
+        for money in (
+            total,
+            by_source.setdefault(m.funding_source, s.Money()),
+            by_content.setdefault(m.content_group, s.Money()),
+        ):
+            _moved(money, m)
+        if m.outputs:
+            outputs.update(json.loads(m.outputs))
+    kinds = Counter(m.kind for m in movements)
+    return s.KhuyenCong(
+        projects_approved=len({m.project_id for m in movements if m.kind == "approved"}),
+        total=total,
+        by_funding_source=by_source,
+        by_content_group=by_content,
+        outputs=dict(outputs),
+        paused=kinds["paused"],
+        rescheduled=kinds["rescheduled"],
+        cancelled=kinds["cancelled"],
+    )
+
+
+def _moved(money: s.Money, movement: Any) -> None:
+    field = f"{movement.kind}_vnd"
+    if field in s.Money.model_fields:
+        setattr(money, field, getattr(money, field) + movement.amount_vnd)
+    money.counterpart_vnd += movement.counterpart_vnd

@@ -4,8 +4,13 @@ facility's history across the agencies."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.reporting import tables as t
 from services.reporting.domain import (
     ClusterFact,
     described,
@@ -14,9 +19,11 @@ from services.reporting.domain import (
     registered_entry,
     report_entries,
 )
-from services.reporting.repository import Projections, Timeline
+from services.reporting.repository import Projections, ProvinceFacts, Timeline
 from shared.domain import VIETNAM
 from shared.events import Envelope, catalog
+from shared.events import environment as env
+from shared.events import promotion as pro
 from shared.events import registry as ev
 from shared.service import Projection
 
@@ -125,3 +132,242 @@ async def on_period_report_filed(
 ) -> None:
     for entry in report_entries(event):
         await Timeline(session).add(entry, event_id=envelope.id)
+
+
+# -- what province reports count besides clusters --------------------------------------------
+
+
+def _recorded_on(envelope: Envelope) -> date:
+    return envelope.time.astimezone(VIETNAM).date()
+
+
+@registry.on(ev.FacilityRelocated)
+async def on_facility_relocated(
+    session: AsyncSession, event: ev.FacilityRelocated, envelope: Envelope
+) -> None:
+    await ProvinceFacts(session).add(
+        t.relocations,
+        facility_id=event.facility_id,
+        province_code=event.province_code,
+        cluster_id=event.cluster_id,
+        relocation_date=event.relocation_date,
+    )
+
+
+@registry.on(ev.ClusterPeriodReportFiled)
+async def on_report_filed(
+    session: AsyncSession, event: ev.ClusterPeriodReportFiled, envelope: Envelope
+) -> None:
+    facts = ProvinceFacts(session)
+    for row in event.rows:
+        await facts.add(
+            t.report_rows,
+            event_id=envelope.id,
+            cluster_id=event.cluster_id,
+            facility_id=row.facility_id,
+            province_code=event.province_code,
+            period=event.period,
+            revision=row.revision,
+            production_value_vnd=row.production_value_vnd,
+            workers=row.workers,
+            budget_paid_vnd=row.budget_paid_vnd,
+            filed_on=event.filed_on,
+            late=event.late,
+        )
+
+
+@registry.on(ev.ProvinceStatisticsRecorded)
+async def on_statistics_recorded(
+    session: AsyncSession, event: ev.ProvinceStatisticsRecorded, envelope: Envelope
+) -> None:
+    await ProvinceFacts(session).add(
+        t.statistics,
+        event_id=envelope.id,
+        province_code=event.province_code,
+        year=event.year,
+        area=event.area,
+        small_industry_output_vnd=event.small_industry_output_vnd,
+        cluster_ids=json.dumps(event.cluster_ids),
+        recorded_on=_recorded_on(envelope),
+    )
+
+
+@registry.on(ev.PlacementApplied)
+async def on_placement_applied(
+    session: AsyncSession, event: ev.PlacementApplied, envelope: Envelope
+) -> None:
+    await ProvinceFacts(session).add(
+        t.placements,
+        id=event.placement_id,
+        province_code=event.province_code,
+        applied_on=event.applied_on,
+    )
+
+
+@registry.on(ev.PlacementApproved)
+@registry.on(ev.PlacementRejected)
+@registry.on(ev.PlacementWithdrawn)
+async def on_placement_closed(
+    session: AsyncSession,
+    event: ev.PlacementApproved | ev.PlacementRejected | ev.PlacementWithdrawn,
+    envelope: Envelope,
+) -> None:
+    closed = {
+        ev.PlacementApproved: ("approved", "approved_on"),
+        ev.PlacementRejected: ("rejected", "rejected_on"),
+        ev.PlacementWithdrawn: ("withdrawn", "withdrawn_on"),
+    }
+    outcome, field = closed[type(event)]
+    await ProvinceFacts(session).placement_closed(
+        event.placement_id, getattr(event, field), outcome
+    )
+
+
+@registry.on(ev.DossierOpened)
+@registry.on(ev.DossierStepRecorded)
+@registry.on(ev.DossierDecided)
+async def on_dossier_step(
+    session: AsyncSession,
+    event: ev.DossierOpened | ev.DossierStepRecorded | ev.DossierDecided,
+    envelope: Envelope,
+) -> None:
+    done_on = event.request_received_on if isinstance(event, ev.DossierOpened) else event.done_on
+    await ProvinceFacts(session).add(
+        t.dossier_steps,
+        event_id=envelope.id,
+        dossier_id=event.dossier_id,
+        province_code=event.province_code,
+        done_on=done_on,
+        next_step=event.next_step.value if event.next_step else None,
+        next_due_on=event.next_due_on,
+    )
+
+
+environment = Projection("reporting-environment")
+"""The environment department's decisions on facilities (and, for province reports, what
+its inspections found)."""
+
+
+@environment.on(env.FacilityClassifiedPolluting)
+@environment.on(env.FacilityDeclassified)
+async def on_pollution_decision(
+    session: AsyncSession,
+    event: env.FacilityClassifiedPolluting | env.FacilityDeclassified,
+    envelope: Envelope,
+) -> None:
+    if isinstance(event, env.FacilityClassifiedPolluting):
+        classified, decided_on = True, event.classified_on
+    else:
+        classified, decided_on = False, event.declassified_on
+    await ProvinceFacts(session).add(
+        t.pollution_decisions,
+        event_id=envelope.id,
+        facility_id=event.facility_id,
+        province_code=event.province_code,
+        classified=classified,
+        decided_on=decided_on,
+    )
+
+
+def _for_every_version(projection: Projection, *kinds: type[ev.Event]) -> Any:
+    """Register a handler for these event types and every later version of them."""
+
+    def register(handler: Any) -> Any:
+        for told in catalog:
+            if any(issubclass(told, kind) for kind in kinds):
+                projection.on(told)(handler)
+        return handler
+
+    return register
+
+
+@_for_every_version(environment, env.InspectionScheduled)
+async def on_inspection_scheduled(
+    session: AsyncSession, event: env.InspectionScheduled, envelope: Envelope
+) -> None:
+    await ProvinceFacts(session).add(
+        t.inspections,
+        id=event.inspection_id,
+        province_code=event.province_code,
+        facility_id=getattr(event, "facility_id", None),
+        scheduled_on=event.scheduled_on,
+    )
+
+
+@_for_every_version(environment, env.InspectionCompleted)
+async def on_inspection_completed(
+    session: AsyncSession, event: env.InspectionCompleted, envelope: Envelope
+) -> None:
+    await ProvinceFacts(session).update(
+        t.inspections,
+        event.inspection_id,
+        carried_out_on=event.carried_out_on,
+        outcome=event.outcome.value,
+    )
+
+
+@_for_every_version(environment, env.ViolationRecorded)
+async def on_violation_recorded(
+    session: AsyncSession, event: env.ViolationRecorded, envelope: Envelope
+) -> None:
+    await ProvinceFacts(session).add(
+        t.violations,
+        id=event.violation_id,
+        province_code=event.province_code,
+        facility_id=getattr(event, "facility_id", None),
+        detected_on=event.detected_on,
+        remediation_deadline=event.remediation_deadline,
+    )
+
+
+@_for_every_version(environment, env.ViolationRemediated, env.ViolationEscalated)
+async def on_violation_closed(
+    session: AsyncSession,
+    event: env.ViolationRemediated | env.ViolationEscalated,
+    envelope: Envelope,
+) -> None:
+    if isinstance(event, env.ViolationRemediated):
+        closed_on, closed_as = event.remediated_on, "remediated"
+    else:
+        closed_on, closed_as = event.escalated_on, "escalated"
+    await ProvinceFacts(session).update(
+        t.violations, event.violation_id, closed_on=closed_on, closed_as=closed_as
+    )
+
+
+promotion = Projection("reporting-promotion")
+"""The khuyến công centre's projects: each movement of their money, and what they produced."""
+
+MOVEMENTS: dict[type[ev.Event], tuple[str, str | None, str | None]] = {
+    pro.ProjectProposed: ("proposed", "start_date", None),
+    pro.ProjectApproved: ("approved", "decision_date", "approved_support_vnd"),
+    pro.FundsDisbursed: ("disbursed", "disbursed_on", "amount_vnd"),
+    pro.FundsReturned: ("returned", "returned_on", "amount_vnd"),
+    pro.ProjectAccepted: ("accepted", "accepted_on", None),
+    pro.ProjectSettled: ("settled", "settled_on", "settled_vnd"),
+    pro.ProjectPaused: ("paused", "paused_on", None),
+    pro.ProjectRescheduled: ("rescheduled", None, None),
+    pro.ProjectCancelled: ("cancelled", "cancelled_on", None),
+}
+"""Each kind of movement: its name, the field of its day (none: the day it was recorded), and
+the field of its amount."""
+
+
+@_for_every_version(promotion, *MOVEMENTS)
+async def on_project_moved(session: AsyncSession, event: Any, envelope: Envelope) -> None:
+    kind, day, amount = next(v for k, v in MOVEMENTS.items() if isinstance(event, k))
+    outputs = getattr(event, "actual_outputs", None)
+    await ProvinceFacts(session).add(
+        t.project_movements,
+        event_id=envelope.id,
+        project_id=event.project_id,
+        province_code=event.province_code,
+        funding_source=event.funding_source.value,
+        content_group=event.content_group.value,
+        facility_id=event.beneficiary_facility_id,
+        kind=kind,
+        happened_on=getattr(event, day) if day else _recorded_on(envelope),
+        amount_vnd=getattr(event, amount) if amount else 0,
+        counterpart_vnd=getattr(event, "counterpart_vnd", 0) if kind == "approved" else 0,
+        outputs=outputs.model_dump_json() if outputs is not None else None,
+    )

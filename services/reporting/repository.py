@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting import tables as t
@@ -137,3 +137,119 @@ class Timeline:
         f = t.facilities.c
         query = select(t.facilities).where(f.id == facility_id)
         return (await self.session.execute(query)).first()
+
+
+class ProvinceFacts:
+    """What a province report counts besides its clusters: relocations, the environment
+    department's decisions, tenants' reports, output statistics, placement applications and
+    procedure dossiers; each kept with the dates its event gives."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, table: Any, **row: Any) -> None:
+        await insert_ignoring_duplicates(self.session, table, **row)
+
+    async def update(self, table: Any, record_id: str, **values: Any) -> None:
+        await self.session.execute(update(table).where(table.c.id == record_id).values(**values))
+
+    async def placement_closed(self, placement_id: str, on: date, outcome: str) -> None:
+        await self.session.execute(
+            update(t.placements)
+            .where(t.placements.c.id == placement_id)
+            .values(closed_on=on, outcome=outcome)
+        )
+
+    async def relocated(self, province_code: str, start: date, end: date) -> int:
+        r = t.relocations.c
+        query = select(func.count()).where(
+            r.province_code == province_code, r.relocation_date.between(start, end)
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def still_to_move(self, province_code: str, day: date) -> int:
+        """Facilities classified polluting by `day`, not declassified since, not moved."""
+        d, r = t.pollution_decisions.c, t.relocations.c
+        decisions = await self.session.execute(
+            select(d.facility_id, d.classified, d.decided_on)
+            .where(d.province_code == province_code, d.decided_on <= day)
+            .order_by(d.facility_id, d.decided_on, d.seq)
+        )
+        latest: dict[str, bool] = {}
+        for facility_id, classified, _ in decisions:
+            latest[facility_id] = classified
+        moved = await self.session.execute(
+            select(r.facility_id).where(r.province_code == province_code, r.relocation_date <= day)
+        )
+        gone = {row.facility_id for row in moved}
+        return sum(1 for f, polluting in latest.items() if polluting and f not in gone)
+
+    async def report_rows(self, province_code: str, periods: Sequence[str], day: date) -> list[Any]:
+        """Each tenant's latest revision for each period, as filed by `day`."""
+        c = t.report_rows.c
+        rows = await self.session.execute(
+            select(t.report_rows)
+            .where(c.province_code == province_code, c.period.in_(periods), c.filed_on <= day)
+            .order_by(c.revision)
+        )
+        latest: dict[tuple[str, str, str], Any] = {}
+        for row in rows:
+            latest[(row.cluster_id, row.facility_id, row.period)] = row
+        return list(latest.values())
+
+    async def statistics(self, province_code: str, years: Sequence[int], day: date) -> list[Any]:
+        """The latest figure recorded by `day` for each year and area."""
+        c = t.statistics.c
+        rows = await self.session.execute(
+            select(t.statistics)
+            .where(c.province_code == province_code, c.year.in_(years), c.recorded_on <= day)
+            .order_by(c.recorded_on)
+        )
+        latest: dict[tuple[int, str], Any] = {}
+        for row in rows:
+            latest[(row.year, row.area)] = row
+        return sorted(latest.values(), key=lambda r: (r.year, r.area))
+
+    async def placements_waiting(self, province_code: str, day: date) -> int:
+        p = t.placements.c
+        query = select(func.count()).where(
+            p.province_code == province_code,
+            p.applied_on <= day,
+            (p.closed_on.is_(None)) | (p.closed_on > day),
+        )
+        return int((await self.session.execute(query)).scalar_one())
+
+    async def dossiers_overdue(self, province_code: str, day: date) -> int:
+        """Dossiers whose step awaited on `day` was due before it."""
+        d = t.dossier_steps.c
+        rows = await self.session.execute(
+            select(d.dossier_id, d.next_due_on)
+            .where(d.province_code == province_code, d.done_on <= day)
+            .order_by(d.dossier_id, d.done_on, d.seq)
+        )
+        awaited: dict[str, date | None] = {}
+        for dossier_id, next_due_on in rows:
+            awaited[dossier_id] = next_due_on
+        return sum(1 for due in awaited.values() if due is not None and due < day)
+
+    async def inspections(self, province_code: str, start: date, end: date) -> list[Any]:
+        """Inspections carried out in [start, end]."""
+        i = t.inspections.c
+        query = select(t.inspections).where(
+            i.province_code == province_code, i.carried_out_on.between(start, end)
+        )
+        return list((await self.session.execute(query)).all())
+
+    async def violations(self, province_code: str, end: date) -> list[Any]:
+        """Violations detected by `end`."""
+        v = t.violations.c
+        query = select(t.violations).where(v.province_code == province_code, v.detected_on <= end)
+        return list((await self.session.execute(query)).all())
+
+    async def movements(self, province_code: str, start: date, end: date) -> list[Any]:
+        """The khuyến công money's movements in [start, end]."""
+        m = t.project_movements.c
+        query = select(t.project_movements).where(
+            m.province_code == province_code, m.happened_on.between(start, end)
+        )
+        return list((await self.session.execute(query)).all())

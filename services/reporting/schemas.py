@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from services.reporting.domain import ClusterState, Entry
-from services.reporting.formats import Column, Format, Section
+from services.reporting.formats import Format
 from shared.events.registry import ClusterStatus
 from shared.schemas import ProvinceQuery
 
@@ -159,98 +159,91 @@ class FacilityHistory(BaseModel):
         )
 
 
-# -- the reports as sheets (Vietnamese headers) ----------------------------------------------
-
-STATUS_VI = {
-    "planned": "quy hoạch",
-    "established": "đã thành lập",
-    "under_construction": "đang đầu tư hạ tầng",
-    "operating": "đang hoạt động",
-    "removed": "đưa ra khỏi quy hoạch",
-}
-PLANT_VI = {"none": "chưa có", "under_construction": "đang xây dựng", "operating": "đang vận hành"}
-COVERAGE_VI = {"none": "chưa có", "partial": "một phần", "full": "đầy đủ"}
-AGENCY_VI = {
-    "so-cong-thuong": "Sở Công Thương",
-    "so-tnmt": "Sở Nông nghiệp và Môi trường",
-    "khuyen-cong": "Trung tâm Khuyến công",
-}
-
-CLUSTER_COLUMNS = [
-    Column("Tên cụm công nghiệp", "name"),
-    Column("Mã tỉnh", "province_code"),
-    Column("Mã xã", "commune_code"),
-    Column("Trạng thái", "status_vi"),
-    Column("Diện tích quy hoạch (ha)", "planned_area_ha", "ha"),
-    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
-    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
-    Column("Đã cho thuê (ha)", "leased_area_ha", "ha"),
-    Column("Tỷ lệ lấp đầy", "occupancy_rate", "rate"),
-    Column("Số cơ sở", "tenants", "int"),
-    Column("Hộ kinh doanh", "households", "int"),
-    Column("Doanh nghiệp, hợp tác xã", "enterprises", "int"),
-    Column("Lao động", "workers", "int"),
-    Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
-    Column("Xử lý nước thải tập trung", "treatment_plant_vi"),
-    Column("Thu gom chất thải rắn", "solid_waste_collection_vi"),
-    Column("Phòng cháy chữa cháy", "fire_safety_vi"),
-    Column("Số quyết định thành lập", "decision_number"),
-    Column("Ngày quyết định", "decision_date", "date"),
-    Column("Ngày đi vào hoạt động", "operation_start_date", "date"),
-]
-TOTAL_COLUMNS = [
-    Column("Số cụm", "clusters", "int"),
-    Column("Diện tích quy hoạch (ha)", "planned_area_ha", "ha"),
-    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
-    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
-    Column("Đã cho thuê (ha)", "leased_area_ha", "ha"),
-    Column("Tỷ lệ lấp đầy bình quân", "average_occupancy_rate", "rate"),
-    Column("Số cơ sở", "tenants", "int"),
-    Column("Hộ kinh doanh", "households", "int"),
-    Column("Doanh nghiệp, hợp tác xã", "enterprises", "int"),
-    Column("Lao động", "workers", "int"),
-    Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
-    Column("Đang hoạt động chưa có xử lý nước thải", "without_treatment_plant", "int"),
-]
+class ProvincePeriodQuery(AsOf):
+    period: str = Field(description="2025-H1, 2025, or 2021-2025 (Circular 14/2024's cuts)")
 
 
-def _cluster_row(report: ClusterReport) -> dict[str, Any]:
-    row = report.model_dump()
-    row["status_vi"] = STATUS_VI[report.status.value]
-    row["treatment_plant_vi"] = PLANT_VI.get(report.treatment_plant, report.treatment_plant)
-    for name in ("solid_waste_collection", "fire_safety"):
-        row[f"{name}_vi"] = COVERAGE_VI.get(row[name], row[name])
-    return row
+class Relocations(BaseModel):
+    done_in_period: int = Field(description="facilities moved into clusters in the period")
+    still_needed: int = Field(description="classified polluting, not declassified, not moved")
 
 
-def cluster_sections(report: ClusterReport) -> list[Section]:
-    return [Section("Cụm công nghiệp", CLUSTER_COLUMNS, [_cluster_row(report)])]
+class Production(BaseModel):
+    """What the clusters' tenants reported for the period's reports (the latest revision of
+    each tenant's row filed by `as_of`)."""
+
+    reports: list[str]
+    tenants_reporting: int
+    production_value_vnd: int
+    workers: int
+    budget_paid_vnd: int
 
 
-def clusters_sections(report: ClustersReport) -> list[Section]:
-    by_status = [
-        {"status": STATUS_VI[status], "clusters": count}
-        for status, count in report.totals.by_status.items()
-    ]
-    return [
-        Section("Cụm công nghiệp", CLUSTER_COLUMNS, [_cluster_row(c) for c in report.clusters]),
-        Section("Tổng hợp", TOTAL_COLUMNS, [report.totals.model_dump()]),
-        Section(
-            "Theo trạng thái",
-            [Column("Trạng thái", "status"), Column("Số cụm", "clusters", "int")],
-            by_status,
-        ),
-    ]
+class OutputShare(BaseModel):
+    year: int
+    area: str = Field(description="a pre-2025 district; empty for the whole province")
+    small_industry_output_vnd: int
+    cluster_production_value_vnd: int
+    cluster_share: Decimal
 
 
-def history_sections(history: FacilityHistory) -> list[Section]:
-    rows = [
-        {**e.model_dump(), "agency_vi": AGENCY_VI.get(e.agency, e.agency)} for e in history.entries
-    ]
-    columns = [
-        Column("Ngày", "occurred_on", "date"),
-        Column("Cơ quan", "agency_vi"),
-        Column("Nội dung", "summary"),
-        Column("Sự kiện", "kind"),
-    ]
-    return [Section(f"Lịch sử {history.name}", columns, rows)]
+class ReportingCompliance(BaseModel):
+    period: str
+    due_on: date
+    tenants: int
+    on_time: int
+    late: int
+    missing: int
+    not_yet_due: int
+
+
+class Inspections(BaseModel):
+    carried_out: int = Field(description="inspections carried out in the period")
+    compliant: int
+    violations_found: int
+    violations_detected: int = Field(description="violations recorded in the period")
+    violations_open: int = Field(description="not remediated nor escalated when it ended")
+    violations_overdue: int = Field(description="open past their remediation deadline")
+
+
+class Money(BaseModel):
+    approved_vnd: int = 0
+    disbursed_vnd: int = 0
+    returned_vnd: int = 0
+    settled_vnd: int = 0
+    counterpart_vnd: int = 0
+
+
+class KhuyenCong(BaseModel):
+    """Khuyến công in the period: projects approved, money by source and content, what the
+    accepted projects produced, and those paused, rescheduled or cancelled."""
+
+    projects_approved: int
+    total: Money
+    by_funding_source: dict[str, Money]
+    by_content_group: dict[str, Money]
+    outputs: dict[str, int]
+    paused: int
+    rescheduled: int
+    cancelled: int
+
+
+class ProvinceReport(BaseModel):
+    """A province over a period, as known on `as_of`: its clusters as the period ended (or on
+    `as_of`, if earlier), and what happened in the period."""
+
+    province_code: str
+    period: str
+    starts_on: date
+    ends_on: date
+    as_of: date = Field(description="what was known on this day")
+    figures_on: date = Field(description="the day stock figures stand on: the period's end")
+    clusters: ClusterTotals
+    relocations: Relocations
+    production: Production
+    output_shares: list[OutputShare]
+    reporting: list[ReportingCompliance]
+    inspections: Inspections
+    khuyen_cong: KhuyenCong
+    placements_waiting: int = Field(description="applications not yet decided on `as_of`")
+    dossiers_overdue: int = Field(description="procedure steps past their due day on `as_of`")

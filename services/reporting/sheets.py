@@ -1,0 +1,204 @@
+"""The reports as sheets: the sections a CSV or a workbook of each report has, with the
+Vietnamese headers officials read and the kind of number in each column."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.reporting.formats import Column, Section
+from services.reporting.schemas import (
+    ClusterReport,
+    ClustersReport,
+    FacilityHistory,
+    ProvinceReport,
+)
+
+STATUS_VI = {
+    "planned": "quy hoạch",
+    "established": "đã thành lập",
+    "under_construction": "đang đầu tư hạ tầng",
+    "operating": "đang hoạt động",
+    "removed": "đưa ra khỏi quy hoạch",
+}
+PLANT_VI = {"none": "chưa có", "under_construction": "đang xây dựng", "operating": "đang vận hành"}
+COVERAGE_VI = {"none": "chưa có", "partial": "một phần", "full": "đầy đủ"}
+AGENCY_VI = {
+    "so-cong-thuong": "Sở Công Thương",
+    "so-tnmt": "Sở Nông nghiệp và Môi trường",
+    "khuyen-cong": "Trung tâm Khuyến công",
+}
+
+CLUSTER_COLUMNS = [
+    Column("Tên cụm công nghiệp", "name"),
+    Column("Mã tỉnh", "province_code"),
+    Column("Mã xã", "commune_code"),
+    Column("Trạng thái", "status_vi"),
+    Column("Diện tích quy hoạch (ha)", "planned_area_ha", "ha"),
+    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
+    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
+    Column("Đã cho thuê (ha)", "leased_area_ha", "ha"),
+    Column("Tỷ lệ lấp đầy", "occupancy_rate", "rate"),
+    Column("Số cơ sở", "tenants", "int"),
+    Column("Hộ kinh doanh", "households", "int"),
+    Column("Doanh nghiệp, hợp tác xã", "enterprises", "int"),
+    Column("Lao động", "workers", "int"),
+    Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
+    Column("Xử lý nước thải tập trung", "treatment_plant_vi"),
+    Column("Thu gom chất thải rắn", "solid_waste_collection_vi"),
+    Column("Phòng cháy chữa cháy", "fire_safety_vi"),
+    Column("Số quyết định thành lập", "decision_number"),
+    Column("Ngày quyết định", "decision_date", "date"),
+    Column("Ngày đi vào hoạt động", "operation_start_date", "date"),
+]
+TOTAL_COLUMNS = [
+    Column("Số cụm", "clusters", "int"),
+    Column("Diện tích quy hoạch (ha)", "planned_area_ha", "ha"),
+    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
+    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
+    Column("Đã cho thuê (ha)", "leased_area_ha", "ha"),
+    Column("Tỷ lệ lấp đầy bình quân", "average_occupancy_rate", "rate"),
+    Column("Số cơ sở", "tenants", "int"),
+    Column("Hộ kinh doanh", "households", "int"),
+    Column("Doanh nghiệp, hợp tác xã", "enterprises", "int"),
+    Column("Lao động", "workers", "int"),
+    Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
+    Column("Đang hoạt động chưa có xử lý nước thải", "without_treatment_plant", "int"),
+]
+
+
+def _cluster_row(report: ClusterReport) -> dict[str, Any]:
+    row = report.model_dump()
+    row["status_vi"] = STATUS_VI[report.status.value]
+    row["treatment_plant_vi"] = PLANT_VI.get(report.treatment_plant, report.treatment_plant)
+    for name in ("solid_waste_collection", "fire_safety"):
+        row[f"{name}_vi"] = COVERAGE_VI.get(row[name], row[name])
+    return row
+
+
+def cluster_sections(report: ClusterReport) -> list[Section]:
+    return [Section("Cụm công nghiệp", CLUSTER_COLUMNS, [_cluster_row(report)])]
+
+
+def clusters_sections(report: ClustersReport) -> list[Section]:
+    by_status = [
+        {"status": STATUS_VI[status], "clusters": count}
+        for status, count in report.totals.by_status.items()
+    ]
+    return [
+        Section("Cụm công nghiệp", CLUSTER_COLUMNS, [_cluster_row(c) for c in report.clusters]),
+        Section("Tổng hợp", TOTAL_COLUMNS, [report.totals.model_dump()]),
+        Section(
+            "Theo trạng thái",
+            [Column("Trạng thái", "status"), Column("Số cụm", "clusters", "int")],
+            by_status,
+        ),
+    ]
+
+
+def history_sections(history: FacilityHistory) -> list[Section]:
+    rows = [
+        {**e.model_dump(), "agency_vi": AGENCY_VI.get(e.agency, e.agency)} for e in history.entries
+    ]
+    columns = [
+        Column("Ngày", "occurred_on", "date"),
+        Column("Cơ quan", "agency_vi"),
+        Column("Nội dung", "summary"),
+        Column("Sự kiện", "kind"),
+    ]
+    return [Section(f"Lịch sử {history.name}", columns, rows)]
+
+
+MONEY_COLUMNS = [
+    Column("Nhóm", "group"),
+    Column("Được duyệt (đ)", "approved_vnd", "vnd"),
+    Column("Đã giải ngân (đ)", "disbursed_vnd", "vnd"),
+    Column("Hoàn trả (đ)", "returned_vnd", "vnd"),
+    Column("Quyết toán (đ)", "settled_vnd", "vnd"),
+    Column("Vốn đối ứng (đ)", "counterpart_vnd", "vnd"),
+]
+
+
+def province_sections(report: ProvinceReport) -> list[Section]:
+    def one(title: str, columns: list[Column], row: dict[str, Any]) -> Section:
+        return Section(title, columns, [row])
+
+    return [
+        one("Cụm công nghiệp", TOTAL_COLUMNS, report.clusters.model_dump()),
+        one(
+            "Di dời",
+            [
+                Column("Đã di dời trong kỳ", "done_in_period", "int"),
+                Column("Còn phải di dời", "still_needed", "int"),
+            ],
+            report.relocations.model_dump(),
+        ),
+        one(
+            "Sản xuất",
+            [
+                Column("Số cơ sở báo cáo", "tenants_reporting", "int"),
+                Column("Giá trị sản xuất (đ)", "production_value_vnd", "vnd"),
+                Column("Lao động", "workers", "int"),
+                Column("Nộp ngân sách (đ)", "budget_paid_vnd", "vnd"),
+            ],
+            report.production.model_dump(),
+        ),
+        Section(
+            "Tỷ trọng sản xuất",
+            [
+                Column("Năm", "year", "int"),
+                Column("Địa bàn", "area"),
+                Column("Sản xuất công nghiệp nông thôn (đ)", "small_industry_output_vnd", "vnd"),
+                Column("Trong cụm công nghiệp (đ)", "cluster_production_value_vnd", "vnd"),
+                Column("Tỷ trọng", "cluster_share", "rate"),
+            ],
+            [s.model_dump() for s in report.output_shares],
+        ),
+        Section(
+            "Báo cáo định kỳ",
+            [
+                Column("Kỳ", "period"),
+                Column("Hạn cuối", "due_on", "date"),
+                Column("Số cơ sở", "tenants", "int"),
+                Column("Đúng hạn", "on_time", "int"),
+                Column("Muộn", "late", "int"),
+                Column("Chưa nộp", "missing", "int"),
+                Column("Chưa đến hạn", "not_yet_due", "int"),
+            ],
+            [r.model_dump() for r in report.reporting],
+        ),
+        one(
+            "Kiểm tra môi trường",
+            [
+                Column("Số cuộc kiểm tra", "carried_out", "int"),
+                Column("Đạt", "compliant", "int"),
+                Column("Có vi phạm", "violations_found", "int"),
+                Column("Vi phạm phát hiện trong kỳ", "violations_detected", "int"),
+                Column("Vi phạm chưa khắc phục", "violations_open", "int"),
+                Column("Quá hạn khắc phục", "violations_overdue", "int"),
+            ],
+            report.inspections.model_dump(),
+        ),
+        Section(
+            "Khuyến công",
+            MONEY_COLUMNS,
+            [
+                {"group": "Tổng", **report.khuyen_cong.total.model_dump()},
+                *(
+                    {"group": f"Nguồn {k}", **m.model_dump()}
+                    for k, m in report.khuyen_cong.by_funding_source.items()
+                ),
+                *(
+                    {"group": k, **m.model_dump()}
+                    for k, m in report.khuyen_cong.by_content_group.items()
+                ),
+            ],
+        ),
+        one(
+            "Thủ tục",
+            [
+                Column("Đăng ký vào cụm đang chờ", "placements_waiting", "int"),
+                Column("Hồ sơ thành lập, mở rộng quá hạn", "dossiers_overdue", "int"),
+            ],
+            report.model_dump(),
+        ),
+    ]
