@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from shared.report_cli import report
 from shared.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ infra = typer.Typer(
     help="Local Apache Kafka (KRaft) and PostgreSQL for runs and tests.", no_args_is_help=True
 )
 app.add_typer(infra, name="infra")
+app.add_typer(report, name="report")
 
 KafkaOpt = Annotated[bool, typer.Option("--kafka/--no-kafka", help="Include the Kafka broker.")]
 PostgresOpt = Annotated[

@@ -17,7 +17,7 @@ from shared.commands import UnitOfWork
 from shared.domain import today
 from shared.errors import InvalidInput, NotFound
 from shared.periods import Period, Span
-from shared.principal import Place, Scope, reading
+from shared.principal import NATIONWIDE, Place, Scope, reading
 from shared.text import fold
 
 Uow = UnitOfWork[None]
@@ -39,14 +39,19 @@ async def _reports(
     known = await clusters.in_scope(scope, cluster_id)
     ids = [c.id for c in known]
     facts = await clusters.facts(ids)
-    running: dict[str, list[object]] = {}
+    running: dict[str, list[Any]] = {}
     for row in await clusters.tenants_on(ids, day):
         running.setdefault(row.cluster_id, []).append(row)
+    records = await clusters.tenants_records(
+        [r.facility_id for rows in running.values() for r in rows], day
+    )
     reports = []
     for cluster in known:
         state = as_of(cluster.id, facts.get(cluster.id, []), day)
         if state is not None:
-            reports.append(s.ClusterReport.of(state, running.get(cluster.id, []), day))
+            tenants = running.get(cluster.id, [])
+            theirs = [records[r.facility_id] for r in tenants]
+            reports.append(s.ClusterReport.of(state, tenants, theirs, day))
     return sorted(reports, key=lambda r: (fold(r.name), r.id))
 
 
@@ -110,11 +115,34 @@ async def province_report(
     `as_of`, their production and its share of the output statistics, and who was late or
     has not reported."""
     uow.authorize(reading(_province(province_code)))
+    span, day = _span(query)
+    return await _province_figures(uow, province_code, span, day)
+
+
+def _span(query: s.ProvincePeriodQuery) -> tuple[Span, date]:
     span = Span.parse(query.period)
     day = _day(query.as_of)
-    cut = min(span.ends_on, day)
-    if cut < span.starts_on:
+    if min(span.ends_on, day) < span.starts_on:
         raise InvalidInput(f"the period starts on {span.starts_on}, after {day}", field="period")
+    return span, day
+
+
+async def national_report(uow: Uow, *, query: s.ProvincePeriodQuery) -> s.NationalReport:
+    """Every province with anything on record, each as its own report shows it."""
+    uow.authorize(reading(NATIONWIDE))
+    span, day = _span(query)
+    provinces = await ProvinceFacts(uow.session).provinces()
+    return s.NationalReport(
+        period=str(span),
+        as_of=day,
+        provinces=[await _province_figures(uow, code, span, day) for code in provinces],
+    )
+
+
+async def _province_figures(
+    uow: Uow, province_code: str, span: Span, day: date
+) -> s.ProvinceReport:
+    cut = min(span.ends_on, day)
     clusters = await _reports(uow, Scope(province_code), cut)
     facts = ProvinceFacts(uow.session)
     rows = await facts.report_rows(province_code, [str(p) for p in span.periods], day)

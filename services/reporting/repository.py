@@ -90,6 +90,38 @@ class Clusters:
             )
         return found
 
+    async def tenants_records(
+        self, facility_ids: Sequence[str], day: date
+    ) -> dict[str, tuple[int, int, int]]:
+        """Per facility on `day`: its violations still open, those of them past their
+        deadline, and the khuyến công money it had received (disbursed less returned)."""
+        found: dict[str, list[int]] = {f: [0, 0, 0] for f in facility_ids}
+        if not facility_ids:
+            return {}
+        v, m = t.violations.c, t.project_movements.c
+        open_ = await self.session.execute(
+            select(v.facility_id, v.remediation_deadline).where(
+                v.facility_id.in_(facility_ids),
+                v.detected_on <= day,
+                (v.closed_on.is_(None)) | (v.closed_on > day),
+            )
+        )
+        for facility_id, deadline in open_:
+            found[facility_id][0] += 1
+            found[facility_id][1] += deadline < day
+        moved = await self.session.execute(
+            select(m.facility_id, m.kind, func.sum(m.amount_vnd))
+            .where(
+                m.facility_id.in_(facility_ids),
+                m.happened_on <= day,
+                m.kind.in_(("disbursed", "returned")),
+            )
+            .group_by(m.facility_id, m.kind)
+        )
+        for facility_id, kind, amount in moved:
+            found[facility_id][2] += int(amount) * (1 if kind == "disbursed" else -1)
+        return {f: (a, b, c) for f, (a, b, c) in found.items()}
+
     async def tenants_on(self, cluster_ids: Sequence[str], day: date) -> list[Any]:
         """The tenancies running on `day`, with their facility's workers and owner's kind."""
         ten, f, e = t.tenancies.c, t.facilities.c, t.enterprises.c
@@ -152,6 +184,14 @@ class ProvinceFacts:
 
     async def update(self, table: Any, record_id: str, **values: Any) -> None:
         await self.session.execute(update(table).where(table.c.id == record_id).values(**values))
+
+    async def provinces(self) -> list[str]:
+        """The provinces with anything on record here."""
+        found: set[str] = set()
+        for table in (t.clusters, t.statistics, t.project_movements, t.inspections):
+            rows = await self.session.execute(select(table.c.province_code).distinct())
+            found.update(row.province_code for row in rows)
+        return sorted(found)
 
     async def placement_closed(self, placement_id: str, on: date, outcome: str) -> None:
         await self.session.execute(

@@ -52,12 +52,23 @@ class ClusterReport(BaseModel):
     treatment_capacity_m3_per_day: int | None
     solid_waste_collection: str
     fire_safety: str
+    violations_open: int = Field(description="of its tenants, not yet remediated")
+    violations_overdue: int = Field(description="of those, past their remediation deadline")
+    khuyen_cong_received_vnd: int = Field(
+        description="khuyến công money its tenants had received (disbursed less returned)"
+    )
     as_of: date
 
     @classmethod
-    def of(cls, state: ClusterState, tenants: list[Any], day: date) -> ClusterReport:
+    def of(
+        cls,
+        state: ClusterState,
+        tenants: list[Any],
+        records: list[tuple[int, int, int]],
+        day: date,
+    ) -> ClusterReport:
         """The state, with the tenancies running that day (their facility's workers and
-        owner's kind)."""
+        owner's kind) and their tenants' violations and khuyến công money."""
         leased = sum((r.leased_area_ha for r in tenants), Decimal("0.0000"))
         land = state.industrial_land_area_ha
         households = sum(r.kind == "household" for r in tenants)
@@ -70,6 +81,9 @@ class ClusterReport(BaseModel):
                 "households": households,
                 "enterprises": len(tenants) - households,
                 "workers": sum(r.workers or 0 for r in tenants),
+                "violations_open": sum(r[0] for r in records),
+                "violations_overdue": sum(r[1] for r in records),
+                "khuyen_cong_received_vnd": sum(r[2] for r in records),
                 "as_of": day,
             }
         )
@@ -92,6 +106,9 @@ class ClusterTotals(BaseModel):
     workers: int
     infrastructure_investment_vnd: int
     without_treatment_plant: int = Field(description="operating without an operating plant")
+    violations_open: int
+    violations_overdue: int
+    khuyen_cong_received_vnd: int
 
     @classmethod
     def of(cls, reports: list[ClusterReport]) -> ClusterTotals:
@@ -120,6 +137,9 @@ class ClusterTotals(BaseModel):
             workers=sum(r.workers for r in reports),
             infrastructure_investment_vnd=sum(r.infrastructure_investment_vnd for r in reports),
             without_treatment_plant=sum(r.treatment_plant != "operating" for r in operating),
+            violations_open=sum(r.violations_open for r in reports),
+            violations_overdue=sum(r.violations_overdue for r in reports),
+            khuyen_cong_received_vnd=sum(r.khuyen_cong_received_vnd for r in reports),
         )
 
 
@@ -247,3 +267,11 @@ class ProvinceReport(BaseModel):
     khuyen_cong: KhuyenCong
     placements_waiting: int = Field(description="applications not yet decided on `as_of`")
     dossiers_overdue: int = Field(description="procedure steps past their due day on `as_of`")
+
+
+class NationalReport(BaseModel):
+    """For the Ministry: every province's report over the period, as known on `as_of`."""
+
+    period: str
+    as_of: date
+    provinces: list[ProvinceReport]

@@ -10,6 +10,7 @@ from services.reporting.schemas import (
     ClusterReport,
     ClustersReport,
     FacilityHistory,
+    NationalReport,
     ProvinceReport,
 )
 
@@ -46,6 +47,9 @@ CLUSTER_COLUMNS = [
     Column("Xử lý nước thải tập trung", "treatment_plant_vi"),
     Column("Thu gom chất thải rắn", "solid_waste_collection_vi"),
     Column("Phòng cháy chữa cháy", "fire_safety_vi"),
+    Column("Vi phạm môi trường chưa khắc phục", "violations_open", "int"),
+    Column("Trong đó quá hạn", "violations_overdue", "int"),
+    Column("Khuyến công đã nhận (đ)", "khuyen_cong_received_vnd", "vnd"),
     Column("Số quyết định thành lập", "decision_number"),
     Column("Ngày quyết định", "decision_date", "date"),
     Column("Ngày đi vào hoạt động", "operation_start_date", "date"),
@@ -63,6 +67,9 @@ TOTAL_COLUMNS = [
     Column("Lao động", "workers", "int"),
     Column("Vốn đầu tư hạ tầng (đ)", "infrastructure_investment_vnd", "vnd"),
     Column("Đang hoạt động chưa có xử lý nước thải", "without_treatment_plant", "int"),
+    Column("Vi phạm môi trường chưa khắc phục", "violations_open", "int"),
+    Column("Trong đó quá hạn", "violations_overdue", "int"),
+    Column("Khuyến công đã nhận (đ)", "khuyen_cong_received_vnd", "vnd"),
 ]
 
 
@@ -202,3 +209,35 @@ def province_sections(report: ProvinceReport) -> list[Section]:
             report.model_dump(),
         ),
     ]
+
+
+NATIONAL_COLUMNS = [
+    Column("Mã tỉnh", "province_code"),
+    Column("Số cụm", "clusters", "int"),
+    Column("Diện tích thành lập (ha)", "area_ha", "ha"),
+    Column("Tỷ lệ lấp đầy bình quân", "average_occupancy_rate", "rate"),
+    Column("Số cơ sở", "tenants", "int"),
+    Column("Lao động", "workers", "int"),
+    Column("Đã di dời trong kỳ", "done_in_period", "int"),
+    Column("Còn phải di dời", "still_needed", "int"),
+    Column("Giá trị sản xuất (đ)", "production_value_vnd", "vnd"),
+    Column("Nộp ngân sách (đ)", "budget_paid_vnd", "vnd"),
+    Column("Vi phạm chưa khắc phục", "violations_open", "int"),
+    Column("Khuyến công được duyệt (đ)", "approved_vnd", "vnd"),
+    Column("Khuyến công đã giải ngân (đ)", "disbursed_vnd", "vnd"),
+]
+
+
+def national_sections(report: NationalReport) -> list[Section]:
+    rows = [
+        {
+            "province_code": p.province_code,
+            **p.clusters.model_dump(),
+            **p.relocations.model_dump(),
+            **p.production.model_dump(),
+            "violations_open": p.inspections.violations_open,
+            **p.khuyen_cong.total.model_dump(),
+        }
+        for p in report.provinces
+    ]
+    return [Section("Theo tỉnh", NATIONAL_COLUMNS, rows)]

@@ -13,6 +13,8 @@ import openpyxl
 
 from services.reporting.formats import XLSX_MEDIA as XLSX
 from shared.domain import today
+from shared.events import environment as env
+from shared.events import promotion as pro
 from shared.events import registry as ev
 from tests.apis import field_of, problem
 from tests.reporting.factory import Reporting
@@ -272,3 +274,53 @@ async def test_a_report_downloads_as_csv_and_as_a_workbook_read_back(
 
     unknown = await reporting.get(f"{path}?format=pdf", headers=viewer)
     assert field_of(problem(unknown, 422, "validation-error")) == "format"
+
+
+async def test_a_cluster_shows_its_tenants_violations_and_khuyen_cong_money(
+    reporting: Reporting,
+) -> None:
+    c = _cluster(QUANG_NINH, "CCN Kim Sơn")
+    tenant, _ = _tenant(c, "company", 30, "2", "2020-04-01")
+    facility = tenant[1].facility_id  # type: ignore[attr-defined]
+    where = {"facility_id": facility, "province_code": QUANG_NINH}
+    project = {
+        "project_id": str(uuid.uuid4()),
+        "province_code": QUANG_NINH,
+        "funding_source": "national",
+        "content_group": "cleaner_production_and_pollution_treatment",
+        "beneficiary_facility_id": facility,
+        "status": "in_progress",
+    }
+    await reporting.publish(
+        *_lifecycle(c),
+        *tenant,
+        env.ViolationRecordedV2(
+            violation_id=str(uuid.uuid4()),
+            inspection_id="i-1",
+            kind="finding",
+            description="Chưa có hệ thống xử lý khí thải",
+            detected_on="2021-03-01",
+            remediation_deadline="2021-06-01",
+            **where,
+        ),
+        pro.FundsDisbursed(
+            **project,
+            disbursement_id="d-1",
+            amount_vnd=150_000_000,
+            disbursement_kind="advance",
+            disbursed_on="2021-02-01",
+            remaining_vnd=150_000_000,
+        ),
+    )
+    viewer = reporting.auth(province=QUANG_NINH, roles=("viewer",))
+    path = f"/reports/clusters/{c['cluster_id']}"
+    late = await reporting.report_once(
+        f"{path}?as_of=2021-12-31",
+        lambda r: r["violations_open"] == 1 and r["khuyen_cong_received_vnd"] > 0,
+        headers=viewer,
+    )
+    assert (late["violations_overdue"], late["khuyen_cong_received_vnd"]) == (1, 150_000_000)
+    early = await reporting.ok("GET", f"{path}?as_of=2021-04-01", headers=viewer)
+    assert (early["violations_open"], early["violations_overdue"]) == (1, 0)
+    before = await reporting.ok("GET", f"{path}?as_of=2021-01-01", headers=viewer)
+    assert (before["violations_open"], before["khuyen_cong_received_vnd"]) == (0, 0)

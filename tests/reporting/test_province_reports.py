@@ -89,6 +89,14 @@ async def test_son_la_city_2010_and_ha_noi_2024_as_published(seeded: Reporting) 
     sheet = await seeded.get("/reports/provinces/14?period=2010&format=xlsx", headers=ministry)
     assert sheet.status_code == 200 and sheet.content[:2] == b"PK"  # a zip: the workbook
 
+    national = await seeded.ok("GET", "/reports/national?period=2024", headers=ministry)
+    by_code = {p["province_code"]: p for p in national["provinces"]}
+    assert {"01", "14"} <= set(by_code)
+    assert by_code["01"]["production"]["budget_paid_vnd"] == 1_100_000_000_000
+    assert by_code["14"]["clusters"]["tenants"] == 117
+    officer = await seeded.get("/reports/national?period=2024")
+    problem(officer, 403, "forbidden")  # a province's officer
+
 
 async def test_a_province_report_keeps_to_its_period_and_jurisdiction(seeded: Reporting) -> None:
     elsewhere = await seeded.get("/reports/provinces/01?period=2024")  # a Sơn La officer
