@@ -4,6 +4,7 @@ lists limited to the caller's scope, a page at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -62,6 +63,14 @@ class RepositoryBase(Generic[E]):
     async def find(self, entity_id: str) -> E | None:
         """The record with this id, or None."""
         return await self.first(select(self.table).where(self.table.c.id == entity_id))
+
+    async def many(self, entity_ids: Iterable[str]) -> dict[str, E]:
+        """The records with these ids that exist, by id, in one query."""
+        wanted = sorted(set(entity_ids))
+        if not wanted:
+            return {}
+        found = await self.all(select(self.table).where(self.table.c.id.in_(wanted)))
+        return {entity.id: entity for entity in found}
 
     async def lock(self, entity_id: str) -> E:
         """The record a command changes, read once and locked (PostgreSQL) against others."""

@@ -125,89 +125,69 @@ MONEY_COLUMNS = [
 ]
 
 
+RELOCATION_COLUMNS = [
+    Column("Đã di dời trong kỳ", "done_in_period", "int"),
+    Column("Còn phải di dời", "still_needed", "int"),
+]
+PRODUCTION_COLUMNS = [
+    Column("Số cơ sở báo cáo", "tenants_reporting", "int"),
+    Column("Giá trị sản xuất (đ)", "production_value_vnd", "vnd"),
+    Column("Lao động", "workers", "int"),
+    Column("Nộp ngân sách (đ)", "budget_paid_vnd", "vnd"),
+]
+SHARE_COLUMNS = [
+    Column("Năm", "year", "int"),
+    Column("Địa bàn", "area"),
+    Column("Sản xuất công nghiệp nông thôn (đ)", "small_industry_output_vnd", "vnd"),
+    Column("Trong cụm công nghiệp (đ)", "cluster_production_value_vnd", "vnd"),
+    Column("Tỷ trọng", "cluster_share", "rate"),
+]
+REPORTING_COLUMNS = [
+    Column("Kỳ", "period"),
+    Column("Hạn cuối", "due_on", "date"),
+    Column("Số cơ sở", "tenants", "int"),
+    Column("Đúng hạn", "on_time", "int"),
+    Column("Muộn", "late", "int"),
+    Column("Chưa nộp", "missing", "int"),
+    Column("Chưa đến hạn", "not_yet_due", "int"),
+]
+INSPECTION_COLUMNS = [
+    Column("Số cuộc kiểm tra", "carried_out", "int"),
+    Column("Đạt", "compliant", "int"),
+    Column("Có vi phạm", "violations_found", "int"),
+    Column("Vi phạm phát hiện trong kỳ", "violations_detected", "int"),
+    Column("Vi phạm chưa khắc phục", "violations_open", "int"),
+    Column("Quá hạn khắc phục", "violations_overdue", "int"),
+]
+PROCEDURE_COLUMNS = [
+    Column("Đăng ký vào cụm đang chờ", "placements_waiting", "int"),
+    Column("Hồ sơ thành lập, mở rộng quá hạn", "dossiers_overdue", "int"),
+]
+
+
+def _money_rows(report: ProvinceReport) -> list[dict[str, Any]]:
+    """The khuyến công money in total, by funding source, then by content group."""
+    money = report.khuyen_cong
+    return [
+        {"group": "Tổng", **money.total.model_dump()},
+        *({"group": f"Nguồn {k}", **m.model_dump()} for k, m in money.by_funding_source.items()),
+        *({"group": k, **m.model_dump()} for k, m in money.by_content_group.items()),
+    ]
+
+
 def province_sections(report: ProvinceReport) -> list[Section]:
-    def one(title: str, columns: list[Column], row: dict[str, Any]) -> Section:
-        return Section(title, columns, [row])
+    def one(title: str, columns: list[Column], figures: Any) -> Section:
+        return Section(title, columns, [figures.model_dump()])
 
     return [
-        one("Cụm công nghiệp", TOTAL_COLUMNS, report.clusters.model_dump()),
-        one(
-            "Di dời",
-            [
-                Column("Đã di dời trong kỳ", "done_in_period", "int"),
-                Column("Còn phải di dời", "still_needed", "int"),
-            ],
-            report.relocations.model_dump(),
-        ),
-        one(
-            "Sản xuất",
-            [
-                Column("Số cơ sở báo cáo", "tenants_reporting", "int"),
-                Column("Giá trị sản xuất (đ)", "production_value_vnd", "vnd"),
-                Column("Lao động", "workers", "int"),
-                Column("Nộp ngân sách (đ)", "budget_paid_vnd", "vnd"),
-            ],
-            report.production.model_dump(),
-        ),
-        Section(
-            "Tỷ trọng sản xuất",
-            [
-                Column("Năm", "year", "int"),
-                Column("Địa bàn", "area"),
-                Column("Sản xuất công nghiệp nông thôn (đ)", "small_industry_output_vnd", "vnd"),
-                Column("Trong cụm công nghiệp (đ)", "cluster_production_value_vnd", "vnd"),
-                Column("Tỷ trọng", "cluster_share", "rate"),
-            ],
-            [s.model_dump() for s in report.output_shares],
-        ),
-        Section(
-            "Báo cáo định kỳ",
-            [
-                Column("Kỳ", "period"),
-                Column("Hạn cuối", "due_on", "date"),
-                Column("Số cơ sở", "tenants", "int"),
-                Column("Đúng hạn", "on_time", "int"),
-                Column("Muộn", "late", "int"),
-                Column("Chưa nộp", "missing", "int"),
-                Column("Chưa đến hạn", "not_yet_due", "int"),
-            ],
-            [r.model_dump() for r in report.reporting],
-        ),
-        one(
-            "Kiểm tra môi trường",
-            [
-                Column("Số cuộc kiểm tra", "carried_out", "int"),
-                Column("Đạt", "compliant", "int"),
-                Column("Có vi phạm", "violations_found", "int"),
-                Column("Vi phạm phát hiện trong kỳ", "violations_detected", "int"),
-                Column("Vi phạm chưa khắc phục", "violations_open", "int"),
-                Column("Quá hạn khắc phục", "violations_overdue", "int"),
-            ],
-            report.inspections.model_dump(),
-        ),
-        Section(
-            "Khuyến công",
-            MONEY_COLUMNS,
-            [
-                {"group": "Tổng", **report.khuyen_cong.total.model_dump()},
-                *(
-                    {"group": f"Nguồn {k}", **m.model_dump()}
-                    for k, m in report.khuyen_cong.by_funding_source.items()
-                ),
-                *(
-                    {"group": k, **m.model_dump()}
-                    for k, m in report.khuyen_cong.by_content_group.items()
-                ),
-            ],
-        ),
-        one(
-            "Thủ tục",
-            [
-                Column("Đăng ký vào cụm đang chờ", "placements_waiting", "int"),
-                Column("Hồ sơ thành lập, mở rộng quá hạn", "dossiers_overdue", "int"),
-            ],
-            report.model_dump(),
-        ),
+        one("Cụm công nghiệp", TOTAL_COLUMNS, report.clusters),
+        one("Di dời", RELOCATION_COLUMNS, report.relocations),
+        one("Sản xuất", PRODUCTION_COLUMNS, report.production),
+        Section("Tỷ trọng sản xuất", SHARE_COLUMNS, [x.model_dump() for x in report.output_shares]),
+        Section("Báo cáo định kỳ", REPORTING_COLUMNS, [r.model_dump() for r in report.reporting]),
+        one("Kiểm tra môi trường", INSPECTION_COLUMNS, report.inspections),
+        Section("Khuyến công", MONEY_COLUMNS, _money_rows(report)),
+        one("Thủ tục", PROCEDURE_COLUMNS, report),
     ]
 
 

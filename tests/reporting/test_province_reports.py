@@ -22,7 +22,7 @@ from tests.reporting.factory import Reporting
 
 @pytest.fixture
 async def seeded(
-    drained: None, registry_db_url: str, reporting_db_url: str, kafka_bootstrap: str
+    reporting_drained: None, registry_db_url: str, reporting_db_url: str, kafka_bootstrap: str
 ) -> AsyncIterator[Reporting]:
     """The registry with its sample data, and the reporting service reading its events."""
     pairs = ((registry_service, registry_db_url), (reporting_service, reporting_db_url))
@@ -111,7 +111,7 @@ async def test_a_province_report_keeps_to_its_period_and_jurisdiction(seeded: Re
 
 @pytest.fixture
 async def promoted(
-    drained: None, promotion_db_url: str, reporting_db_url: str, kafka_bootstrap: str
+    reporting_drained: None, promotion_db_url: str, reporting_db_url: str, kafka_bootstrap: str
 ) -> AsyncIterator[Reporting]:
     """The khuyến công centre with its sample data, and the reporting service reading it."""
     pairs = ((promotion_service, promotion_db_url), (reporting_service, reporting_db_url))

@@ -47,9 +47,9 @@ TAKING = {ClusterStatus.ESTABLISHED, ClusterStatus.UNDER_CONSTRUCTION, ClusterSt
 async def apply_for_placement(uow: Uow, *, cmd: s.ApplyForPlacement) -> s.PlacementView:
     """Record a producer's application; its facility, or the new enterprise, must be of the
     province of every cluster it prefers."""
-    check_not_future(cmd.applied_on, field="applied_on")
     applicant = await _applicant(uow, cmd)
     uow.authorize(writing(applicant.place))
+    check_not_future(cmd.applied_on, field="applied_on")
     await _check_preferred(uow, cmd.cluster_ids, applicant.province_code)
     application, applied = PlacementApplication.apply(
         province_code=applicant.province_code,

@@ -45,6 +45,8 @@ async def file_period_report(
     tenants = await _tenants_in(uow, cluster, period)
     reports = ReportRows(uow.session)
     current = {r.facility_id: r for r in await reports.current([cluster.id], str(period))}
+    facilities = await Facilities(uow.session).many(r.facility_id for r in cmd.rows)
+    owners = await Enterprises(uow.session).many(f.enterprise_id for f in facilities.values())
     rows: list[ReportRow] = []
     for i, figures in enumerate(cmd.rows):
         tenancy = tenants.get(figures.facility_id)
@@ -54,9 +56,8 @@ async def file_period_report(
                 f"{period} ({period.starts_on} to {period.ends_on})",
                 field=f"rows.{i}.facility_id",
             )
-        facility = await Facilities(uow.session).get(figures.facility_id)
-        owner = await Enterprises(uow.session).get(facility.enterprise_id)
-        uow.authorize(filing(cluster.place, owner.tax_code))
+        facility = facilities[figures.facility_id]  # a tenant's facility is on record
+        uow.authorize(filing(cluster.place, owners[facility.enterprise_id].tax_code))
         rows.append(
             ReportRow.filed(
                 figures,
@@ -135,11 +136,11 @@ async def _compliance(
         (r.cluster_id, r.facility_id): r
         for r in await ReportRows(uow.session).current(list(by_id), str(period))
     }
-    facilities = Facilities(uow.session)
+    facilities = await Facilities(uow.session).many(t.facility_id for t in tenancies)
     standings: dict[str, list[s.TenantStanding]] = {}
     for tenancy in tenancies:
         row = filed.get((tenancy.cluster_id, tenancy.facility_id))
-        facility = await facilities.get(tenancy.facility_id)
+        facility = facilities[tenancy.facility_id]
         standings.setdefault(tenancy.cluster_id, []).append(
             s.TenantStanding(
                 facility_id=facility.id,

@@ -1,10 +1,5 @@
-"""Events of the registry service: clusters and their procedure dossiers, enterprises,
-facilities, tenancies, relocations.
-
-Tenancies and procedure dossiers are events of their cluster (keyed by cluster id), so a
-cluster's occupancy changes and its procedure's steps reach consumers in order. Every event
-carries what a consumer needs without calling back.
-"""
+"""The registry's yearly operations: procedure dossiers (events of their cluster), tenants'
+periodic reports and output statistics, placement applications and the criteria that rank them."""
 
 from __future__ import annotations
 
@@ -15,43 +10,8 @@ from pydantic import BaseModel, Field
 
 from shared.events.base import Event
 from shared.events.catalog_instance import catalog
-from shared.events.types import CommuneCode, Hectares, ProvinceCode, Rate, Vnd
-
-
-class ClusterStatus(StrEnum):
-    PLANNED = "planned"
-    ESTABLISHED = "established"
-    UNDER_CONSTRUCTION = "under_construction"
-    OPERATING = "operating"
-    REMOVED = "removed"
-
-
-class EnterpriseKind(StrEnum):
-    COMPANY = "company"
-    COOPERATIVE = "cooperative"
-    HOUSEHOLD = "household"
-
-
-class TreatmentPlantStatus(StrEnum):
-    """The cluster's central wastewater treatment plant (hệ thống xử lý nước thải tập trung)."""
-
-    NONE = "none"
-    UNDER_CONSTRUCTION = "under_construction"
-    OPERATING = "operating"
-
-
-class Coverage(StrEnum):
-    """How much of a cluster a shared service reaches: solid-waste collection, or fire-safety
-    (PCCC) equipment."""
-
-    NONE = "none"
-    PARTIAL = "partial"
-    FULL = "full"
-
-
-class FacilityLocation(StrEnum):
-    RESIDENTIAL_AREA = "residential_area"
-    CLUSTER = "cluster"
+from shared.events.registry.clusters import _ClusterEvent
+from shared.events.types import CommuneCode, Hectares, ProvinceCode, Vnd
 
 
 class DossierKind(StrEnum):
@@ -107,113 +67,6 @@ class TieBreaker(StrEnum):
     """More workers first."""
     APPLIED_ON = "applied_on"
     """Applied earlier first."""
-
-
-class _ClusterEvent(Event, service="registry", aggregate="cluster", subject="cluster_id"):
-    cluster_id: str
-    province_code: ProvinceCode
-    commune_code: CommuneCode | None = None
-
-
-@catalog.register
-class ClusterPlanned(_ClusterEvent):
-    """A cluster was listed in the provincial plan (quy hoạch)."""
-
-    name: str
-    planned_area_ha: Hectares
-    sectors: list[str] = Field(default_factory=list)
-
-
-@catalog.register
-class ClusterEstablished(_ClusterEvent):
-    """The provincial People's Committee decided to establish the cluster (thành lập)."""
-
-    decision_number: str
-    decision_date: date
-    investor_name: str
-    area_ha: Hectares
-    industrial_land_area_ha: Hectares
-
-
-@catalog.register
-class ClusterConstructionProgressed(_ClusterEvent):
-    """Infrastructure investment was reported for the cluster (chủ đầu tư hạ tầng)."""
-
-    investment_vnd: Vnd
-    total_investment_vnd: Vnd
-    report_date: date
-    note: str | None = None
-
-
-@catalog.register
-class ClusterOperationStarted(_ClusterEvent):
-    """The cluster opened for tenants."""
-
-    start_date: date
-
-
-@catalog.register
-class ClusterExpanded(_ClusterEvent):
-    """A decision enlarged the cluster (mở rộng); totals are after the expansion."""
-
-    decision_number: str
-    decision_date: date
-    added_area_ha: Hectares
-    added_industrial_land_area_ha: Hectares
-    area_ha: Hectares
-    industrial_land_area_ha: Hectares
-
-
-@catalog.register
-class ClusterRemovedFromPlan(_ClusterEvent):
-    """The cluster was taken out of the provincial plan before it operated."""
-
-    reason: str
-    previous_status: ClusterStatus
-
-
-@catalog.register
-class ClusterInfrastructureUpdated(_ClusterEvent):
-    """The cluster's shared infrastructure was reported as it stood on `reported_on`.
-
-    Its central wastewater treatment plant (capacity in m³/day; none without a plant), its
-    solid-waste collection, and its fire-safety (PCCC) equipment; the latest report replaces
-    the one before.
-    """
-
-    treatment_plant: TreatmentPlantStatus
-    treatment_capacity_m3_per_day: int | None = Field(None, gt=0)
-    solid_waste_collection: Coverage
-    fire_safety: Coverage
-    reported_on: date
-    note: str | None = None
-
-
-@catalog.register
-class TenancyStarted(_ClusterEvent):
-    """A facility leased industrial land in the cluster; occupancy figures are after the lease."""
-
-    tenancy_id: str
-    facility_id: str
-    enterprise_id: str
-    leased_area_ha: Hectares
-    start_date: date
-    cluster_leased_area_ha: Hectares
-    cluster_occupancy_rate: Rate
-    relocation: bool = False
-
-
-@catalog.register
-class TenancyEnded(_ClusterEvent):
-    """A tenancy ended and its land is free again; occupancy figures are after the end."""
-
-    tenancy_id: str
-    facility_id: str
-    enterprise_id: str
-    released_area_ha: Hectares
-    end_date: date
-    cluster_leased_area_ha: Hectares
-    cluster_occupancy_rate: Rate
 
 
 class _DossierEvent(_ClusterEvent):
@@ -356,48 +209,3 @@ class PlacementCriteriaApproved(
     groups: list[PlacementGroup]
     tie_breakers: list[TieBreaker]
     basis: str
-
-
-@catalog.register
-class EnterpriseRegistered(
-    Event, service="registry", aggregate="enterprise", subject="enterprise_id"
-):
-    """An enterprise, cooperative or household business was registered."""
-
-    enterprise_id: str
-    name: str
-    tax_code: str
-    kind: EnterpriseKind
-    province_code: ProvinceCode
-
-
-class _FacilityEvent(Event, service="registry", aggregate="facility", subject="facility_id"):
-    facility_id: str
-    enterprise_id: str
-    province_code: ProvinceCode
-    commune_code: CommuneCode
-
-
-@catalog.register
-class FacilityRegistered(_FacilityEvent):
-    """A production facility (cơ sở sản xuất) was registered where it stands today."""
-
-    name: str
-    address: str
-    sector: str
-    workers: int = Field(ge=0)
-    annual_output_vnd: Vnd
-    location: FacilityLocation
-    cluster_id: str | None = None
-
-
-@catalog.register
-class FacilityRelocated(_FacilityEvent):
-    """A facility moved from a residential area into a cluster (di dời); a tenancy started."""
-
-    cluster_id: str
-    cluster_commune_code: CommuneCode | None = None
-    tenancy_id: str
-    leased_area_ha: Hectares
-    relocation_date: date
-    from_address: str
