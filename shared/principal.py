@@ -16,7 +16,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared import geo
-from shared.errors import Forbidden
+from shared.errors import Forbidden, InvalidInput
 
 
 class Agency(StrEnum):
@@ -257,6 +257,17 @@ def _check_communes(grant: Grant, principal: Principal, place: Place) -> None:
             f"names ({principal.jurisdiction.describe()}); this one is filed under "
             f"{place.describe()}"
         )
+
+
+def province_place(province_code: str, *, nationwide: bool = False) -> Place:
+    """The province a path names (with `nationwide`, 00 for the whole country too), or a 422
+    naming `province_code`."""
+    if not (nationwide and province_code == NATIONWIDE.province_code):
+        try:
+            geo.check_province_code(province_code)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="province_code") from None
+    return Place(province_code)
 
 
 def reading(place: Place) -> Permit:

@@ -12,12 +12,11 @@ from typing import Any
 from services.reporting import schemas as s
 from services.reporting.domain import as_of, in_order
 from services.reporting.repository import Clusters, ProvinceFacts, Timeline
-from shared import geo
 from shared.commands import UnitOfWork
-from shared.domain import today
+from shared.domain import check_not_future, today
 from shared.errors import InvalidInput, NotFound
 from shared.periods import Period, Span
-from shared.principal import NATIONWIDE, Place, Scope, reading
+from shared.principal import NATIONWIDE, Place, Scope, province_place, reading
 from shared.text import fold
 
 Uow = UnitOfWork[None]
@@ -27,8 +26,7 @@ def _day(asked: date | None) -> date:
     """The day a report is as of: today unless asked; never a day still to come."""
     if asked is None:
         return today()
-    if asked > today():
-        raise InvalidInput(f"{asked} is still to come; today is {today()}", field="as_of")
+    check_not_future(asked, field="as_of")
     return asked
 
 
@@ -99,13 +97,6 @@ async def facility_history(uow: Uow, *, facility_id: str, query: s.AsOf) -> s.Fa
 # -- a province over a period ----------------------------------------------------------------
 
 
-def _province(code: str) -> Place:
-    try:
-        return Place(geo.check_province_code(code))
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="province_code") from None
-
-
 async def province_report(
     uow: Uow, *, province_code: str, query: s.ProvincePeriodQuery
 ) -> s.ProvinceReport:
@@ -114,7 +105,7 @@ async def province_report(
     on `as_of`, if earlier); relocations done in it; the tenants' reports for it filed by
     `as_of`, their production and its share of the output statistics, and who was late or
     has not reported."""
-    uow.authorize(reading(_province(province_code)))
+    uow.authorize(reading(province_place(province_code)))
     span, day = _span(query)
     return await _province_figures(uow, province_code, span, day)
 
@@ -145,7 +136,15 @@ async def _province_figures(
     cut = min(span.ends_on, day)
     clusters = await _reports(uow, Scope(province_code), cut)
     facts = ProvinceFacts(uow.session)
-    rows = await facts.report_rows(province_code, [str(p) for p in span.periods], day)
+    years = list(range(span.first_year, span.last_year + 1))
+    statistics = await facts.statistics(province_code, years, day)
+    periods = [str(p) for p in span.periods]
+    wanted = sorted({*periods, *(str(stat.year) for stat in statistics)})
+    filed: dict[str, list[Any]] = {period: [] for period in wanted}
+    for row in await facts.report_rows(province_code, wanted, day):
+        filed[row.period].append(row)
+    rows = [r for period in periods for r in filed[period]]
+    ids = [c.id for c in clusters]
     return s.ProvinceReport(
         province_code=province_code,
         period=str(span),
@@ -165,8 +164,8 @@ async def _province_figures(
             workers=sum(r.workers for r in rows) // max(1, len(span.periods)),
             budget_paid_vnd=sum(r.budget_paid_vnd for r in rows),
         ),
-        output_shares=await _shares(uow, province_code, span, day, [c.id for c in clusters]),
-        reporting=[await _compliance(uow, province_code, p, day, clusters) for p in span.periods],
+        output_shares=[_share(stat, filed[str(stat.year)], ids) for stat in statistics],
+        reporting=[await _compliance(uow, p, filed[str(p)], day, ids) for p in span.periods],
         inspections=await _inspections(facts, province_code, span.starts_on, cut),
         khuyen_cong=_khuyen_cong(await facts.movements(province_code, span.starts_on, cut)),
         placements_waiting=await facts.placements_waiting(province_code, cut),
@@ -174,41 +173,27 @@ async def _province_figures(
     )
 
 
-async def _shares(
-    uow: Uow, province_code: str, span: Span, day: date, cluster_ids: list[str]
-) -> list[s.OutputShare]:
-    """Each output figure of the span's years, and what the clusters in its area produced."""
-    facts = ProvinceFacts(uow.session)
-    years = list(range(span.first_year, span.last_year + 1))
-    shares = []
-    for stat in await facts.statistics(province_code, years, day):
-        inside = json.loads(stat.cluster_ids) or cluster_ids
-        rows = await facts.report_rows(province_code, [str(stat.year)], day)
-        produced = sum(r.production_value_vnd for r in rows if r.cluster_id in inside)
-        share = Decimal(produced) / stat.small_industry_output_vnd
-        shares.append(
-            s.OutputShare(
-                year=stat.year,
-                area=stat.area,
-                small_industry_output_vnd=stat.small_industry_output_vnd,
-                cluster_production_value_vnd=produced,
-                cluster_share=share.quantize(s.RATE),
-            )
-        )
-    return shares
+def _share(stat: Any, rows: list[Any], cluster_ids: list[str]) -> s.OutputShare:
+    """An output figure, and what the year's reports of the clusters in its area add up to."""
+    inside = json.loads(stat.cluster_ids) or cluster_ids
+    produced = sum(r.production_value_vnd for r in rows if r.cluster_id in inside)
+    share = Decimal(produced) / stat.small_industry_output_vnd
+    return s.OutputShare(
+        year=stat.year,
+        area=stat.area,
+        small_industry_output_vnd=stat.small_industry_output_vnd,
+        cluster_production_value_vnd=produced,
+        cluster_share=share.quantize(s.RATE),
+    )
 
 
 async def _compliance(
-    uow: Uow, province_code: str, period: Period, day: date, clusters: list[s.ClusterReport]
+    uow: Uow, period: Period, rows: list[Any], day: date, cluster_ids: list[str]
 ) -> s.ReportingCompliance:
     """The tenants of the period's end: who had filed by `day`, on time or late, and who not."""
-    ids = [c.id for c in clusters]
-    tenants = {r.facility_id for r in await Clusters(uow.session).tenants_on(ids, period.ends_on)}
-    filed = {
-        r.facility_id: r
-        for r in await ProvinceFacts(uow.session).report_rows(province_code, [str(period)], day)
-        if r.facility_id in tenants
-    }
+    running = await Clusters(uow.session).tenants_on(cluster_ids, period.ends_on)
+    tenants = {r.facility_id for r in running}
+    filed = {r.facility_id: r for r in rows if r.facility_id in tenants}
     late = sum(r.late for r in filed.values())
     unfiled = len(tenants) - len(filed)
     due = day > period.due_on

@@ -64,9 +64,7 @@ class ReportRow:
         period: Period,
         **facts: Any,
     ) -> ReportRow:
-        """A new row, or the next revision of `previous` (which stops being current)."""
-        if previous is not None:
-            previous.current = False
+        """A new row, or the next revision of `previous` (which the repository then retires)."""
         return cls(
             id=new_id(),
             facility_id=figures.facility_id,

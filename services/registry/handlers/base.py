@@ -6,19 +6,12 @@ version it was sent, lets the entities apply the rules, saves them and records t
 """
 
 from services.registry.domain import ClusterRules
-from shared import geo
 from shared.commands import UnitOfWork
-from shared.errors import InvalidInput
-from shared.principal import NATIONWIDE, Place
+from shared.principal import Place, province_place
 
 Uow = UnitOfWork[ClusterRules]
 
 
 def province(province_code: str) -> Place:
     """The province a path names (00: the whole country), or 422 naming `province_code`."""
-    if province_code != NATIONWIDE.province_code:
-        try:
-            geo.check_province_code(province_code)
-        except ValueError as exc:
-            raise InvalidInput(str(exc), field="province_code") from None
-    return Place(province_code)
+    return province_place(province_code, nationwide=True)

@@ -266,7 +266,9 @@ async def _rank_of(uow: Uow, application: PlacementApplication) -> Ranked | None
 
 
 async def _view(uow: Uow, application: PlacementApplication) -> s.PlacementView:
-    return s.PlacementView.of(application, await _rank_of(uow, application))
+    """The application with its place in the queue (a closed one has none: no queue read)."""
+    waiting = application.status is PlacementStatus.APPLIED
+    return s.PlacementView.of(application, await _rank_of(uow, application) if waiting else None)
 
 
 async def get_placement(uow: Uow, *, placement_id: str) -> s.PlacementView:
