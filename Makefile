@@ -52,6 +52,7 @@ schemas: venv
 bench: venv kafka-jars
 	$(BIN)/python bench/outbox_relay.py
 	$(BIN)/python bench/registry_write.py
+	$(BIN)/python bench/rebuild.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.db import Database, new_metadata
 from shared.events import Envelope, Event
 from shared.kafka import ensure_topics, new_producer
-from shared.localinfra import KafkaBroker, PostgresServer, free_port
+from shared.localinfra import KafkaBroker, PostgresServer, throwaway_servers
 from shared.outbox import Outbox, OutboxRelay
 from shared.tables import add_platform_tables
 
@@ -127,19 +125,8 @@ async def measure(broker: KafkaBroker, pg: PostgresServer, n: int, batch: int) -
 
 
 def main(n: int, batch: int) -> None:
-    root = Path(tempfile.mkdtemp(prefix="ccn-bench-"))
-    root.chmod(0o755)  # PostgreSQL runs as its own user when started by root
-    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
-    pg = PostgresServer(data_dir=root / "pg", port=free_port())
-    print(f"starting Kafka and PostgreSQL in {root}", flush=True)
-    broker.start()
-    pg.start()
-    try:
+    with throwaway_servers("bench") as (broker, pg):
         asyncio.run(measure(broker, pg, n, batch))
-    finally:
-        pg.stop()
-        broker.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,9 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.registry.domain import with_check_digit
 from shared.auth import mint_token
 from shared.events.registry import TenancyStarted
-from shared.localinfra import KafkaBroker, PostgresServer, free_port, wait_until_ready
+from shared.localinfra import free_port, throwaway_servers, wait_until_ready
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
 
@@ -205,35 +203,28 @@ async def measure(base_url: str, bootstrap: str, tenancies: int, concurrency: in
 
 
 def main(tenancies: int, concurrency: int) -> None:
-    root = Path(tempfile.mkdtemp(prefix="ccn-bench-"))
-    root.chmod(0o755)
-    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
-    pg = PostgresServer(data_dir=root / "pg", port=free_port())
-    print(f"starting Kafka, PostgreSQL and the registry in {root}", flush=True)
-    broker.start()
-    pg.start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "CCN_DATABASE_URL": pg.url(pg.create_database()),
-        "CCN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-        "CCN_JWT_SECRET": SECRET,
-        "CCN_LOG_LEVEL": "WARNING",
-        "CCN_OUTBOX_POLL_INTERVAL_S": "0.05",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "serve", "registry", "--port", str(port)], env=env
-    )
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_until_ready(base_url, [server])
-        asyncio.run(measure(base_url, broker.bootstrap, tenancies, concurrency))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        pg.stop()
-        broker.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_servers("bench") as (broker, pg):
+        port = free_port()
+        env = {
+            **os.environ,
+            "CCN_DATABASE_URL": pg.url(pg.create_database()),
+            "CCN_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+            "CCN_JWT_SECRET": SECRET,
+            "CCN_LOG_LEVEL": "WARNING",
+            "CCN_OUTBOX_POLL_INTERVAL_S": "0.05",
+        }
+        print("starting the registry", flush=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "shared.cli", "serve", "registry", "--port", str(port)],
+            env=env,
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_ready(base_url, [server])
+            asyncio.run(measure(base_url, broker.bootstrap, tenancies, concurrency))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -178,11 +178,21 @@ def _service(name: str) -> ServiceSpec[Any]:
 @app.command()
 def migrate(service: ServiceArg) -> None:
     """Apply a service's database migrations ($CCN_DATABASE_URL, default SQLite in var/)."""
-    from shared.migrations import upgrade
+    import asyncio
+
+    from shared.db import Database
 
     spec = _service(service)
     url = spec.settings().resolved_database_url()
-    upgrade(spec, url)
+
+    async def apply() -> None:
+        db = Database(url)
+        try:
+            await spec.migrate(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(apply())
     typer.echo(f"{service}: migrations applied to {url.split('@')[-1]}")
 
 
@@ -281,19 +291,56 @@ def _wait_until_ready(
         raise typer.Exit(1) from None
 
 
+@app.command()
+def rebuild(service: ServiceArg) -> None:
+    """Rebuild a service's projections from every topic's first event into a new generation
+    while the live one serves, then swap it in (for a service whose database is all
+    projections: reporting). Progress goes to stderr; Ctrl-C stops it, changing nothing."""
+    import asyncio
+    import getpass
+
+    from shared.db import Database
+    from shared.generations import Generations
+    from shared.rebuild import describe
+
+    spec = _service(service)
+    table = spec.generations
+    if table is None:
+        typer.echo(f"{service} keeps facts of its own: it cannot be rebuilt from events", err=True)
+        raise typer.Exit(2)
+    settings = spec.settings()
+
+    async def run() -> str:
+        db = Database(settings.resolved_database_url())
+        generations = Generations(db, table)
+        progress = spec.rebuild(
+            settings, generations, progress=lambda g: typer.echo(describe(g), err=True)
+        )
+        try:
+            await spec.migrate(db)
+            live = await progress.run(f"ccn rebuild ({getpass.getuser()})")
+        finally:
+            await generations.dispose()
+            await db.dispose()
+        return live.name
+
+    name = asyncio.run(run())
+    typer.echo(f"{service}: rebuilt; generation {name} serves")
+
+
 dlq = typer.Typer(
     help="Dead-lettered and parked events of a service's consumers.", no_args_is_help=True
 )
 app.add_typer(dlq, name="dlq")
 
 
-def _service_consumers(service: str) -> tuple[Any, list[Any]]:
+async def _service_consumers(service: str) -> tuple[Any, list[Any]]:
     from shared.db import Database
 
     spec = _service(service)
     settings = spec.settings()
     db = Database(settings.resolved_database_url())
-    return db, spec.consumers(settings, db)
+    return db, await spec.live_consumers(settings, db)
 
 
 @dlq.command("list")
@@ -302,7 +349,7 @@ def dlq_list(service: ServiceArg) -> None:
     import asyncio
 
     async def show() -> int:
-        db, consumers = _service_consumers(service)
+        db, consumers = await _service_consumers(service)
         count = 0
         try:
             for consumer in consumers:
@@ -330,7 +377,7 @@ def dlq_redrive(
     import asyncio
 
     async def redrive() -> tuple[int, int]:
-        db, consumers = _service_consumers(service)
+        db, consumers = await _service_consumers(service)
         try:
             applied = [await c.redrive(key) for c in consumers]
             left = [r for c in consumers for r in await c.dead.of_key(key)]

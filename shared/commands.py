@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import CurrentPrincipal
 from shared.context import Actor
-from shared.db import Database
+from shared.db import Sessions
 from shared.events.base import Event
 from shared.idempotency import (
     HEADER,
@@ -88,7 +88,7 @@ class Outcome(Generic[V]):
 class Commands(Generic[S]):
     """Runs a service's handlers against its database; the same with or without HTTP."""
 
-    def __init__(self, db: Database, tables: PlatformTables, rules: S) -> None:
+    def __init__(self, db: Sessions, tables: PlatformTables, rules: S) -> None:
         self.db = db
         self.outbox = Outbox(tables.outbox)
         self.keys = IdempotencyKeys(tables.idempotency_keys)

@@ -26,8 +26,15 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import context, metrics
-from shared.db import Database, insert_ignoring_duplicates, is_transient
-from shared.dead_letters import PARKED, DeadLetter, DeadLetters, envelope_of, message_key
+from shared.db import Database, insert_ignoring_duplicates, insert_new, is_transient
+from shared.dead_letters import (
+    PARKED,
+    UNKNOWN_REVISION,
+    DeadLetter,
+    DeadLetters,
+    envelope_of,
+    message_key,
+)
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent
@@ -93,6 +100,17 @@ class HandlerRegistry:
 
         return register
 
+    def knows_earlier_revision(self, ce_type: str) -> bool:
+        """Whether `ce_type` is a later revision of a type handled here (`….v3` when `….v2`
+        is): an event this consumer must not skip, but cannot read until it is upgraded."""
+        base, _, revision = ce_type.rpartition(".v")
+        if not base or not revision.isdigit():
+            return False
+        return any(
+            known.rpartition(".v")[0] == base and int(known.rpartition(".v")[2]) < int(revision)
+            for known in self.handlers
+        )
+
 
 class EventConsumer:
     """Runs one consumer group's handlers against its service database until stopped."""
@@ -102,6 +120,7 @@ class EventConsumer:
         *,
         name: str,
         db: Database,
+        group_id: str | None = None,
         tables: PlatformTables,
         catalog: EventCatalog,
         registry: HandlerRegistry,
@@ -113,6 +132,7 @@ class EventConsumer:
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
     ) -> None:
         self.name = name
+        self.group_id = group_id or name
         self.db = db
         self.inbox: Table = tables.inbox
         self.dead = DeadLetters(db, tables.dead_letters, name)
@@ -125,7 +145,7 @@ class EventConsumer:
             lambda: new_consumer(
                 bootstrap_servers,
                 *self.topics,
-                group_id=name,
+                group_id=self.group_id,
                 client_id=name,
                 max_poll_records=max_poll_records,
             )
@@ -137,6 +157,8 @@ class EventConsumer:
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.committed: dict[TopicPartition, int] = {}
+        """The offset this consumer has committed on each partition it has read."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -151,9 +173,13 @@ class EventConsumer:
                 await self._task
 
     async def run(self) -> None:
+        resumed = False
         while not self._stopping.is_set():
             try:
                 await self._start_clients()
+                if not resumed:
+                    await self._resume_readable_revisions()
+                    resumed = True
                 await self._poll_loop()
             except (KafkaError, OSError) as exc:
                 log.warning("consumer %s: Kafka unavailable, retrying: %s", self.name, exc)
@@ -196,8 +222,9 @@ class EventConsumer:
     async def _process_partition(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, messages: Sequence[ConsumerRecord]
     ) -> None:
-        next_offset: int | None = None
-        for message in messages:
+        together = await self._apply_together(messages)
+        next_offset = messages[together - 1].offset + 1 if together else None
+        for message in messages[together:]:
             if self._stopping.is_set():
                 break
             try:
@@ -215,6 +242,7 @@ class EventConsumer:
         assert self._consumer is not None
         try:
             await self._consumer.commit(offsets)
+            self.committed.update(offsets)
         except CommitFailedError as exc:
             # A rebalance took the partition; the next owner may redeliver, the inbox absorbs it.
             log.info("consumer %s: offset commit skipped during rebalance: %s", self.name, exc)
@@ -241,6 +269,16 @@ class EventConsumer:
             await self._dead_letter(message, None, "undecodable", str(exc))
             return
         handler = self.registry.handlers.get(envelope.type)
+        if handler is None and self.registry.knows_earlier_revision(envelope.type):
+            metrics.EVENTS_FAILED.labels(self.name, envelope.type, UNKNOWN_REVISION).inc()
+            await self._dead_letter(
+                message,
+                envelope,
+                UNKNOWN_REVISION,
+                f"{envelope.type} is a revision this consumer cannot read yet; it is parked, "
+                "with the later events of its key, until an upgrade that reads it starts",
+            )
+            return
         if handler is None:
             return  # another consumer's event on a shared topic
         try:
@@ -263,10 +301,70 @@ class EventConsumer:
         elif outcome.duplicate:
             metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
         else:
-            metrics.EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
-            metrics.PROJECTION_STALENESS.labels(self.name).set(
-                max(0.0, (datetime.now(UTC) - envelope.time).total_seconds())
+            self._count_applied(message.topic, envelope)
+
+    async def _apply_together(self, messages: Sequence[ConsumerRecord]) -> int:
+        """Apply the leading run of ordinary messages in one transaction, and return how many
+        it took (0: none). Ordinary means decodable, of a known type, and of no parked key;
+        if any of them fails, nothing of the run is kept and each goes the one-by-one way,
+        with its retries and dead letters. A replay reads thousands of events a second so."""
+        run: list[tuple[ConsumerRecord, Envelope, Event | None, Handler | None]] = []
+        for message in messages:
+            try:
+                envelope = Envelope.decode(message.headers, message.value)
+                handler = self.registry.handlers.get(envelope.type)
+                event = None if handler is None else self.catalog.decode(envelope)
+            except (UndecodableEvent, UnknownEventType, InvalidEventData):
+                break
+            if handler is None and self.registry.knows_earlier_revision(envelope.type):
+                break
+            run.append((message, envelope, event, handler))
+        if len(run) < 2 or self._stopping.is_set():
+            return 0
+        applied: list[tuple[str, Envelope]] = []
+        duplicates: list[str] = []
+        try:
+            async with self.db.transaction() as session:
+                keys = {k for m, *_ in run if (k := message_key(m)) is not None}
+                if keys and await self.dead.blocks_any(session, keys):
+                    return 0
+                fresh = await self._record_all_in_inbox(
+                    session, [e for _m, e, _ev, h in run if h is not None]
+                )
+                for message, envelope, event, handler in run:
+                    if handler is None:
+                        continue
+                    if envelope.id not in fresh:
+                        duplicates.append(envelope.type)
+                        continue
+                    fresh.discard(envelope.id)  # a second copy in the same run is a duplicate
+                    with self._bound(envelope):
+                        await handler(session, event, envelope)
+                    applied.append((message.topic, envelope))
+        except Exception as exc:
+            log.info(
+                "consumer %s: %d events together failed (%r); one by one", self.name, len(run), exc
             )
+            return 0
+        for topic, envelope in applied:
+            self._count_applied(topic, envelope)
+        for event_type in duplicates:
+            metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
+        return len(run)
+
+    def _count_applied(self, topic: str, envelope: Envelope) -> None:
+        metrics.EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
+        metrics.PROJECTION_STALENESS.labels(self.name, topic).set(
+            max(0.0, (datetime.now(UTC) - envelope.time).total_seconds())
+        )
+
+    def _bound(self, envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+        return context.bound(
+            correlation=envelope.correlation_id,
+            causation=envelope.id,
+            trace=envelope.traceparent,
+            who=context.Actor(subject=self.name, agency=SYSTEM_AGENCY),
+        )
 
     async def _apply_with_retries(
         self, message: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler
@@ -306,12 +404,7 @@ class EventConsumer:
                 return _Outcome(skipped=True)
             if not await self._record_in_inbox(session, envelope):
                 return _Outcome(duplicate=True)
-            with context.bound(
-                correlation=envelope.correlation_id,
-                causation=envelope.id,
-                trace=envelope.traceparent,
-                who=context.Actor(subject=self.name, agency=SYSTEM_AGENCY),
-            ):
+            with self._bound(envelope):
                 await handler(session, event, envelope)
         return _Outcome(applied=True)
 
@@ -324,6 +417,24 @@ class EventConsumer:
             event_type=envelope.type,
             processed_at=datetime.now(UTC),
         )
+
+    async def _record_all_in_inbox(
+        self, session: AsyncSession, envelopes: Sequence[Envelope]
+    ) -> set[str]:
+        """Record the events in the inbox with one statement; the ids that were not there."""
+        if not envelopes:
+            return set()
+        now = datetime.now(UTC)
+        rows = {
+            e.id: {
+                "consumer": self.name,
+                "event_id": e.id,
+                "event_type": e.type,
+                "processed_at": now,
+            }
+            for e in envelopes
+        }
+        return await insert_new(session, self.inbox, list(rows.values()), returning="event_id")
 
     async def _dead_letter(
         self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str
@@ -361,6 +472,17 @@ class EventConsumer:
     async def dead_letters(self, *, include_resolved: bool = False) -> list[DeadLetter]:
         """This consumer's dead-lettered and parked messages, oldest first."""
         return await self.dead.listed(include_resolved=include_resolved)
+
+    async def _resume_readable_revisions(self) -> None:
+        """Re-drive the keys parked behind a revision this consumer has since learnt to read."""
+        parked = [
+            row
+            for row in await self.dead.listed()
+            if row.reason == UNKNOWN_REVISION and row.event_type in self.registry.handlers
+        ]
+        for key in dict.fromkeys(row.key for row in parked if row.key is not None):
+            applied = await self.redrive(key)
+            log.info("consumer %s: re-drove %d parked event(s) of key %s", self.name, applied, key)
 
     async def redrive(self, key: str) -> int:
         """Re-apply a key's dead-lettered events in order; stop at the first that fails again.

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any, Protocol
 
 from sqlalchemy import MetaData, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,17 +41,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class Sessions(Protocol):
+    """Where a unit of work gets its session: a database, or the live generation of one."""
+
+    def sessions(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+
 class Database:
     """One service's database: an engine, a session factory and a transaction boundary."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None
+    ) -> None:
+        """`schema`: on PostgreSQL, the schema its tables live in (the default one if None)."""
         self.url = url
+        self.schema = schema
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
+            if schema is not None:
+                raise ValueError("a SQLite database has no schemas: use another file")
             kwargs["poolclass"] = NullPool if ":memory:" not in url else None
             kwargs = {k: v for k, v in kwargs.items() if v is not None}
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            if schema is not None:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
@@ -98,6 +113,21 @@ async def insert_ignoring_duplicates(session: AsyncSession, table: Table, **valu
     statement = _dialect(session).insert(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_new(
+    session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, returning: str
+) -> set[Any]:
+    """INSERT the rows in one statement, skipping those a unique key already holds; the
+    `returning` column of the rows inserted."""
+    statement = (
+        _dialect(session)
+        .insert(table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(table.c[returning])
+    )
+    return set((await session.execute(statement)).scalars())
 
 
 async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:

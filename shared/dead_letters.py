@@ -22,6 +22,8 @@ from shared.events.envelope import Envelope
 
 BLOCKING = ("dead", "parked")
 PARKED = "parked"
+UNKNOWN_REVISION = "unknown-revision"
+"""A later revision of an event type than the consumer knows: parked until it does."""
 
 DeadLetter = Any  # a row of the dead_letters table
 
@@ -46,6 +48,12 @@ class DeadLetters:
         )
         return found.first() is not None
 
+    async def blocks_any(self, session: AsyncSession, keys: set[str]) -> bool:
+        """True if any of the keys has a dead or parked message."""
+        query = self._blocking(None).where(self.table.c.key.in_(sorted(keys)))
+        found = await session.execute(query.with_only_columns(self.table.c.seq).limit(1))
+        return found.first() is not None
+
     async def record(
         self,
         message: ConsumerRecord,
@@ -67,7 +75,7 @@ class DeadLetters:
                 key=_fit(message_key(message), self.table.c.key),
                 event_id=envelope.id if envelope else None,
                 event_type=envelope.type if envelope else None,
-                status=PARKED if reason == PARKED else "dead",
+                status=PARKED if reason in (PARKED, UNKNOWN_REVISION) else "dead",
                 reason=reason,
                 error=error,
                 headers=json.dumps(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -94,6 +94,34 @@ async def ensure_topics(
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+async def topic_offsets(
+    bootstrap_servers: str, topics: Iterable[str]
+) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+    """Each partition's first offset and its end, as a committed-only reader sees them."""
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        client_id="ccn-offsets",
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    try:
+        await reader.start()
+        cluster = await reader._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in sorted(set(topics))
+            for p in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        if not partitions:
+            return {}, {}
+        return (
+            await reader.beginning_offsets(partitions),
+            await reader.end_offsets(partitions),
+        )
+    finally:
+        await reader.stop()
 
 
 async def check_broker(bootstrap_servers: str, *, timeout_s: float = 3.0) -> None:

@@ -6,9 +6,11 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,3 +156,30 @@ class PostgresServer:
 
     def drop_database(self, name: str) -> None:
         self._psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def throwaway_broker(root: Path) -> Iterator[KafkaBroker]:
+    """A broker of its own under `root`, stopped when the block ends."""
+    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@contextmanager
+def throwaway_servers(purpose: str) -> Iterator[tuple[KafkaBroker, PostgresServer]]:
+    """A Kafka broker and a PostgreSQL cluster of their own in a temporary directory, for a
+    benchmark; both stopped and their data removed when the block ends."""
+    root = Path(tempfile.mkdtemp(prefix=f"ccn-{purpose}-"))
+    root.chmod(0o755)  # PostgreSQL runs as its own user when started by root
+    pg = PostgresServer(data_dir=root / "pg", port=free_port())
+    print(f"starting Kafka and PostgreSQL in {root}", flush=True)
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, root, ignore_errors=True)
+        broker = stack.enter_context(throwaway_broker(root))
+        pg.start()
+        stack.callback(pg.stop)
+        yield broker, pg

@@ -54,6 +54,11 @@ CONSUMER_LAG = Gauge(
 )
 PROJECTION_STALENESS = Gauge(
     "ccn_projection_staleness_seconds",
-    "Seconds between now and the time of the last event a consumer applied.",
-    ["consumer"],
+    "Seconds between now and the time of the last event a consumer applied, by topic.",
+    ["consumer", "topic"],
+)
+REBUILD_EVENTS = Gauge(
+    "ccn_rebuild_events",
+    "A live rebuild's events: read so far (done) and to read (total); 0 when none runs.",
+    ["service", "kind"],
 )

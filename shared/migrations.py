@@ -31,7 +31,7 @@ class Migrated(Protocol):
     def versions(self) -> Path: ...
 
 
-def alembic_config(service: Migrated, database_url: str) -> Config:
+def alembic_config(service: Migrated, database_url: str, schema: str | None = None) -> Config:
     if not service.versions.is_dir():
         raise LookupError(f"{service.name} has no migrations folder at {service.versions}")
     config = Config()
@@ -40,17 +40,21 @@ def alembic_config(service: Migrated, database_url: str) -> Config:
     config.set_main_option("path_separator", "os")
     config.set_main_option("sqlalchemy.url", database_url)
     config.attributes["target_metadata"] = service.metadata
+    config.attributes["schema"] = schema
     return config
 
 
-def upgrade(service: Migrated, database_url: str, revision: str = "head") -> None:
-    """Apply migrations (blocking; runs its own event loop)."""
-    command.upgrade(alembic_config(service, database_url), revision)
+def upgrade(
+    service: Migrated, database_url: str, revision: str = "head", *, schema: str | None = None
+) -> None:
+    """Apply migrations (blocking; runs its own event loop), to the tables in `schema` (on
+    PostgreSQL; the default schema if None)."""
+    command.upgrade(alembic_config(service, database_url, schema), revision)
 
 
-async def upgrade_async(service: Migrated, database_url: str) -> None:
+async def upgrade_async(service: Migrated, database_url: str, *, schema: str | None = None) -> None:
     """Apply migrations from async code: Alembic runs in a worker thread with its own loop."""
-    await asyncio.to_thread(upgrade, service, database_url)
+    await asyncio.to_thread(lambda: upgrade(service, database_url, schema=schema))
 
 
 def revision(service: Migrated, database_url: str, message: str) -> None:
@@ -84,7 +88,7 @@ def run_migrations(context: Any) -> None:
             context.run_migrations()
 
     async def migrate() -> None:
-        db = Database(config.get_main_option("sqlalchemy.url"))
+        db = Database(config.get_main_option("sqlalchemy.url"), schema=config.attributes["schema"])
         try:
             async with db.engine.connect() as connection:
                 await connection.run_sync(run)

@@ -17,17 +17,22 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 
+from shared import rebuild_api
 from shared.commands import Commands
 from shared.consumer import E, EventConsumer, Handler, HandlerRegistry, RetryPolicy
-from shared.db import Database
+from shared.db import Database, Sessions
 from shared.events import catalog
+from shared.generations import BASE, Generation, Generations
 from shared.http import Hook, create_service_app
 from shared.kafka import ensure_topics
 from shared.migrations import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.principal import Principal
+from shared.rebuild import Follower, Rebuild
+from shared.rebuild import Progress as RebuildProgress
+from shared.rebuild_api import Rebuilds
 from shared.settings import Settings
 from shared.tables import PlatformTables
 
@@ -64,6 +69,9 @@ class ServiceSpec(Generic[S]):
     rules: Callable[[Settings], S] | None = None
     """The service's own rules and reference data, read from the settings at start-up;
     handlers find them as `uow.rules` (None for a service whose rules are all data)."""
+    generations: Table | None = None
+    """For a service whose database is all projections: its generations table. Its reads
+    and consumers then follow the live generation, and it can be rebuilt live."""
 
     @property
     def versions(self) -> Path:
@@ -80,15 +88,23 @@ class ServiceSpec(Generic[S]):
     def consumed_topics(self) -> list[str]:
         return sorted({t for p in self.projections for t in p.handlers.topics})
 
-    def commands(self, settings: Settings, db: Database) -> Commands[S]:
+    def commands(self, settings: Settings, db: Sessions) -> Commands[S]:
         rules = None if self.rules is None else self.rules(settings)
         return Commands(db, self.tables, rules)  # type: ignore[arg-type]
 
-    def consumers(self, settings: Settings, db: Database) -> list[EventConsumer]:
-        """One consumer group per projection, `<service>.<projection>`, as configured."""
+    def sessions(self, db: Database) -> Database | Generations:
+        """Where the service reads and writes: its database, or the live generation of it."""
+        return db if self.generations is None else Generations(db, self.generations)
+
+    def consumers(
+        self, settings: Settings, db: Database, generation: Generation = BASE
+    ) -> list[EventConsumer]:
+        """One consumer group per projection, `<service>.<projection>`, as configured (in a
+        rebuilt generation, the group's name ends with the generation's)."""
         return [
             EventConsumer(
                 name=f"{self.name}.{projection.name}",
+                group_id=generation.group(f"{self.name}.{projection.name}"),
                 db=db,
                 tables=self.tables,
                 catalog=catalog,
@@ -100,32 +116,79 @@ class ServiceSpec(Generic[S]):
             for projection in self.projections
         ]
 
+    async def live_consumers(self, settings: Settings, db: Database) -> list[EventConsumer]:
+        """The consumers as they run now: on the live generation, for a service rebuilt live."""
+        if self.generations is None:
+            return self.consumers(settings, db)
+        generations = Generations(db, self.generations)
+        live = await generations.live()
+        return self.consumers(settings, generations.database(live), live)
+
     def create_app(self, settings: Settings) -> FastAPI:
         """The service's API, with migrations, topics, relay and consumers as configured."""
         settings = settings.model_copy(update={"service": self.name})
         db = Database(settings.resolved_database_url())
-        commands = self.commands(settings, db)
+        source = self.sessions(db)
+        commands = self.commands(settings, source)
+        hooks = self._background(settings, source, commands.outbox)
+        routers = list(self.routers)
+        if isinstance(source, Generations):
+            rebuilds = Rebuilds(self.rebuild(settings, source))
+            hooks.append(_running(lambda: None, rebuilds.stop))
+            routers.append(rebuild_api.router)
         app = create_service_app(
             settings,
             title=self.title,
             description=self.description,
-            routers=self.routers,
+            routers=routers,
             db=db,
-            on_startup=self._background(settings, db, commands.outbox),
+            on_startup=hooks,
         )
         app.state.commands = commands
+        if isinstance(source, Generations):
+            app.state.rebuilds = rebuilds
         return app
 
-    def _background(self, settings: Settings, db: Database, outbox: Outbox) -> list[Hook]:
+    async def migrate(self, db: Database) -> None:
+        """Bring the database to the service's head revision (and, for a service rebuilt
+        live, its live generation too)."""
+        await upgrade_async(self, db.url, schema=db.schema)
+        if self.generations is not None:
+            generations = Generations(db, self.generations)
+            live = generations.database(await generations.live())
+            if live is not db:
+                await upgrade_async(self, live.url, schema=live.schema)
+            await generations.dispose()
+
+    def rebuild(
+        self,
+        settings: Settings,
+        generations: Generations,
+        progress: RebuildProgress = lambda _: None,
+    ) -> Rebuild:
+        """A live rebuild of the service's projections (it must have a generations table)."""
+        return Rebuild(
+            generations,
+            lambda db, generation: self.consumers(settings, db, generation),
+            lambda db: upgrade_async(self, db.url, schema=db.schema),
+            settings.kafka_bootstrap_servers,
+            service=self.name,
+            progress=progress,
+        )
+
+    def _background(
+        self, settings: Settings, db: Database | Generations, outbox: Outbox
+    ) -> list[Hook]:
         hooks: list[Hook] = []
+        base = db.base if isinstance(db, Generations) else db
         if settings.migrate_on_start:
-            hooks.append(_hook(lambda: upgrade_async(self, db.url)))
+            hooks.append(_hook(lambda: self.migrate(base)))
         if settings.run_relay or settings.run_consumers:
             topics = self.published_topics() + self.consumed_topics()
             hooks.append(_hook(lambda: ensure_topics(settings.kafka_bootstrap_servers, topics)))
         if settings.run_relay:
             relay = OutboxRelay(
-                db,
+                base,
                 outbox,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 service=self.name,
@@ -133,8 +196,13 @@ class ServiceSpec(Generic[S]):
                 poll_interval_s=settings.outbox_poll_interval_s,
             )
             hooks.append(_running(relay.start, relay.stop))
-        if settings.run_consumers:
-            hooks.extend(_running(c.start, c.stop) for c in self.consumers(settings, db))
+        if settings.run_consumers and isinstance(db, Generations):
+            follower = Follower(db, lambda gdb, g: self.consumers(settings, gdb, g))
+            hooks.append(_running(follower.start, follower.stop))
+        elif settings.run_consumers:
+            hooks.extend(_running(c.start, c.stop) for c in self.consumers(settings, base))
+        if isinstance(db, Generations):
+            hooks.append(_running(lambda: None, db.dispose))
         return hooks
 
     async def load_sample_data(self, settings: Settings, progress: Progress) -> int | None:
@@ -143,7 +211,7 @@ class ServiceSpec(Generic[S]):
             return None
         db = Database(settings.resolved_database_url())
         try:
-            await upgrade_async(self, db.url)
+            await self.migrate(db)
             return await self.seed(self.commands(settings, db), progress)
         finally:
             await db.dispose()

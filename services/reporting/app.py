@@ -19,6 +19,7 @@ service: ServiceSpec[None] = ServiceSpec(
     routers=[router],
     metadata=tables.metadata,
     tables=tables.platform,
+    generations=tables.generations,
     projections=[
         projections.registry,
         projections.environment,

@@ -18,10 +18,13 @@ from sqlalchemy import (
 
 from shared.columns import Hectares, located, moment
 from shared.db import new_metadata
+from shared.generations import add_generations_table
 from shared.tables import BigId, add_platform_tables
 
 metadata = new_metadata()
 platform = add_platform_tables(metadata)
+generations = add_generations_table(metadata)
+"""Which generation of these tables serves; read in the database's own schema only."""
 
 # Every registry event about a cluster, as the day it took effect and what it says: a
 # cluster on any date is these facts folded up to that date.

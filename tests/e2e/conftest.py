@@ -25,13 +25,15 @@ READY_WITHIN_S = 60
 @dataclass(frozen=True)
 class ServedService:
     """A running `ccn serve` process: its name, its base URL, the secret that signs its tokens,
-    the file its output goes to, and the Kafka broker it talks to."""
+    the file its output goes to, the Kafka broker it talks to, and the environment it runs in
+    (for `ccn` commands on the same database)."""
 
     name: str
     url: str
     jwt_secret: str
     log: Path
     kafka_bootstrap: str
+    env: dict[str, str]
 
     def client(self, agency: str) -> httpx.AsyncClient:
         """A client of its `/api/v1` as an officer and approver of `agency` in Sơn La."""
@@ -84,7 +86,12 @@ def serving(
     try:
         _wait_until_ready(server, name, url, log)
         yield ServedService(
-            name=name, url=url, jwt_secret=JWT_SECRET, log=log, kafka_bootstrap=kafka_bootstrap
+            name=name,
+            url=url,
+            jwt_secret=JWT_SECRET,
+            log=log,
+            kafka_bootstrap=kafka_bootstrap,
+            env=env,
         )
     finally:
         server.terminate()

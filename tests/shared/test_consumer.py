@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from prometheus_client import REGISTRY
@@ -359,3 +360,45 @@ async def test_a_consumer_survives_a_failure_outside_its_handlers(
         assert [r.reason for r in await projection.dead_letters()] == ["undecodable"]
     finally:
         await projection.db.dispose()
+
+
+async def test_a_revision_not_known_yet_is_parked_and_read_after_the_upgrade(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    c = projection.contract
+    written = Envelope.wrap(c.happened(thing_id="a", seq=2))
+    later = replace(written, type=written.type.replace(".v1", ".v2"))  # a newer producer's
+    events = [
+        Envelope.wrap(c.happened(thing_id="a", seq=1)),
+        later,
+        Envelope.wrap(c.happened(thing_id="b", seq=10)),
+        Envelope.wrap(c.happened(thing_id="a", seq=3)),
+    ]
+    await produce_raw(kafka_bootstrap, c.topic, *(record(e) for e in events))
+    name = f"revision-test-{uuid.uuid4().hex[:8]}"
+    consumer = projection.consumer(kafka_bootstrap, name)
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _dead_at_least(projection, 2))
+        assert await wait_until(lambda: _inbox_at_least(projection, 2))
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {"a": [1], "b": [10]}  # b flowed on; a waits
+    statuses = [(r.key, r.status, r.reason) for r in await projection.dead_letters()]
+    assert statuses == [("a", "parked", "unknown-revision"), ("a", "parked", "parked")]
+
+    # The upgrade: the catalog and the projection learn revision 2.
+    @c.catalog.register
+    class ThingHappenedV2(c.happened):  # type: ignore[name-defined,misc]
+        version: ClassVar[int] = 2
+
+    projection.registry.on(ThingHappenedV2)(projection.registry.handlers[c.happened.type_name()])
+    assert ThingHappenedV2.type_name() == later.type
+    upgraded = projection.consumer(kafka_bootstrap, name)
+    upgraded.start()
+    try:
+        assert await wait_until(lambda: _inbox_at_least(projection, 4))
+    finally:
+        await upgraded.stop()
+    assert await projection.state() == {"a": [1, 2, 3], "b": [10]}
+    assert {r.status for r in await projection.dead_letters()} == {"redriven"}

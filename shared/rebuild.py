@@ -1,0 +1,201 @@
+"""Live rebuild: replay every topic from offset 0 into a new generation, then swap it in.
+
+`Rebuild` runs a service's projection consumers, under the new generation's own consumer
+groups, against the new generation's tables until they have read every partition to its end,
+then swaps the generation in with one committed row. Events that arrive meanwhile are read by
+both generations; after the swap the new generation's groups go on from the offsets the
+rebuild committed, so nothing is lost between them. If the rebuild fails, or an operator
+aborts it, its tables are dropped and the live generation never changed.
+
+`Follower` keeps a service process's consumers on the live generation: it starts them, and
+moves them over when a rebuild (in this process, another replica, or `ccn rebuild`) swaps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiokafka import TopicPartition
+
+from shared import metrics
+from shared.consumer import EventConsumer
+from shared.db import Database
+from shared.generations import Generation, Generations, State
+from shared.kafka import topic_offsets
+
+log = logging.getLogger(__name__)
+
+ConsumersOf = Callable[[Database, Generation], Sequence[EventConsumer]]
+Migrate = Callable[[Database], Awaitable[None]]
+Progress = Callable[[Generation], None]
+
+
+class Aborted(Exception):
+    """An operator asked the rebuild to stop."""
+
+
+class Rebuild:
+    """One rebuild of a service's projections, from offset 0 to a swap."""
+
+    def __init__(
+        self,
+        generations: Generations,
+        consumers_of: ConsumersOf,
+        migrate: Migrate,
+        bootstrap_servers: str,
+        *,
+        service: str,
+        progress: Progress = lambda _: None,
+        tick_s: float = 1.0,
+    ) -> None:
+        self.generations = generations
+        self.consumers_of = consumers_of
+        self.migrate = migrate
+        self.bootstrap_servers = bootstrap_servers
+        self.service = service
+        self.progress = progress
+        self.tick_s = tick_s
+
+    async def begin(self, requested_by: str) -> Generation:
+        """Start a new generation (409 while another is building); `build` fills it."""
+        generation = await self.generations.begin(requested_by)
+        dropped = await self.generations.drop_retired()
+        if dropped:
+            log.info("rebuild of %s: dropped retired generations %s", self.service, dropped)
+        return generation
+
+    async def run(self, requested_by: str) -> Generation:
+        return await self.build(await self.begin(requested_by))
+
+    async def build(self, generation: Generation) -> Generation:
+        """Fill `generation` from offset 0, and swap it in once it has caught up."""
+        consumers: Sequence[EventConsumer] = ()
+        try:
+            database = self.generations.database(generation)
+            await self.migrate(database)
+            consumers = self.consumers_of(database, generation)
+            for consumer in consumers:
+                consumer.start()
+            await self._until_caught_up(generation, consumers)
+            live = await self.generations.swap(generation)
+            log.info("rebuild of %s: generation %s is live", self.service, live.name)
+            self.progress(live)
+            return live
+        except BaseException as exc:
+            # An abort's reason is already recorded: who asked for it.
+            reason = None if isinstance(exc, Aborted) else f"{type(exc).__name__}: {exc}"
+            log.error("rebuild of %s failed; the live one serves on: %r", self.service, exc)
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.generations.fail(generation, reason))
+            raise
+        finally:
+            for consumer in consumers:
+                await consumer.stop()
+            metrics.REBUILD_EVENTS.labels(self.service, "done").set(0)
+            metrics.REBUILD_EVENTS.labels(self.service, "total").set(0)
+
+    async def _until_caught_up(
+        self, generation: Generation, consumers: Sequence[EventConsumer]
+    ) -> None:
+        topics = {topic for consumer in consumers for topic in consumer.topics}
+        started = time.monotonic()
+        while True:
+            await asyncio.sleep(self.tick_s)
+            begin, end = await topic_offsets(self.bootstrap_servers, topics)
+            done, total, behind = _progress(consumers, begin, end)
+            rate = done / max(time.monotonic() - started, 1e-9)
+            metrics.REBUILD_EVENTS.labels(self.service, "done").set(done)
+            metrics.REBUILD_EVENTS.labels(self.service, "total").set(total)
+            state = await self.generations.heartbeat(generation, done, total, rate)
+            if state is State.ABORTING:
+                raise Aborted("an operator stopped it")
+            self.progress(await self.generations.get(generation.id))
+            if not behind:
+                return
+
+
+def _progress(
+    consumers: Sequence[EventConsumer],
+    begin: dict[TopicPartition, int],
+    end: dict[TopicPartition, int],
+) -> tuple[int, int, bool]:
+    """Events read and to read over every consumer's partitions, and whether any is behind."""
+    done = total = 0
+    behind = False
+    for consumer in consumers:
+        for tp, last in end.items():
+            if tp.topic not in consumer.topics:
+                continue
+            first = begin.get(tp, 0)
+            at = max(consumer.committed.get(tp, first), first)
+            total += last - first
+            done += min(at, last) - first
+            behind = behind or at < last
+    return done, total, behind
+
+
+def describe(generation: Generation) -> str:
+    """A progress line: events done of the total, the rate, the time left."""
+    if generation.state is not State.BUILDING:
+        return f"generation {generation.id} ({generation.name}) is {generation.state}"
+    share = generation.events_done / generation.events_total if generation.events_total else 0
+    eta = generation.eta_s
+    left = "" if eta is None else f", about {eta:,.0f} s left"
+    return (
+        f"generation {generation.id}: {generation.events_done:,} of "
+        f"{generation.events_total:,} events ({share:.1%}), "
+        f"{generation.rate_per_s:,.0f} events/s{left}"
+    )
+
+
+class Follower:
+    """Runs this process's consumers on the live generation, and follows it when it swaps."""
+
+    def __init__(
+        self, generations: Generations, consumers_of: ConsumersOf, *, interval_s: float = 1.0
+    ) -> None:
+        self.generations = generations
+        self.consumers_of = consumers_of
+        self.interval_s = interval_s
+        self.following: Generation | None = None
+        self._consumers: Sequence[EventConsumer] = ()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="generation-follower")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    live = await self.generations.live()
+                    if self.following is None or live.name != self.following.name:
+                        await self._follow(live)
+                except Exception:
+                    log.exception("could not read the live generation; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.interval_s)
+        finally:
+            for consumer in self._consumers:
+                await consumer.stop()
+
+    async def _follow(self, live: Generation) -> None:
+        for consumer in self._consumers:
+            await consumer.stop()
+        self._consumers = self.consumers_of(self.generations.database(live), live)
+        for consumer in self._consumers:
+            consumer.start()
+        if self.following is not None:
+            log.info("consumers moved to generation %s (%s)", live.id, live.name)
+        self.following = live

@@ -1,0 +1,222 @@
+"""Live rebuild through the admin API and the real broker: a rebuilt generation holds exactly
+what the incremental one does, events arriving during the rebuild are not lost, and a rebuild
+that stops leaves the live generation serving."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient
+from sqlalchemy import select, text
+
+from services.reporting import tables
+from services.reporting.app import service
+from shared.db import Database
+from shared.generations import Generation, Generations
+from shared.kafka import topic_offsets
+from tests.apis import problem
+from tests.kafka_tools import wait_until
+from tests.reporting.factory import Reporting
+from tests.reporting.test_cluster_reports import _cluster, _lifecycle, _tenant
+
+HAI_DUONG = "30"
+"""Only this file publishes clusters of Hải Dương."""
+UNKEPT = {"outbox", "inbox", "dead_letters", "idempotency_keys", "generations"}
+"""The platform's tables: how a generation got its rows, not what the projections hold."""
+ARRIVAL = {"seq", "recorded_at"}
+"""Columns that say when a row was written, not what it says."""
+
+
+def _admin(reporting: Reporting) -> dict[str, str]:
+    return reporting.auth(agency="bo-cong-thuong", province=None, roles=("admin",))
+
+
+async def _rebuilt(reporting: Reporting, publish_meanwhile: Sequence[Any] = ()) -> dict[str, Any]:
+    """Start a rebuild, publish `publish_meanwhile` while it runs, and wait for its swap."""
+    started = await reporting.client.post("/api/v1/admin/rebuilds", headers=_admin(reporting))
+    assert started.status_code == 202, started.text
+    location = started.headers["Location"]
+    assert started.json()["state"] == "building"
+    if publish_meanwhile:
+        await reporting.publish(*publish_meanwhile)
+    seen: dict[str, Any] = {}
+
+    async def swapped() -> bool:
+        seen.update((await reporting.client.get(location, headers=_admin(reporting))).json())
+        assert seen["state"] in ("building", "live"), seen
+        return bool(seen["state"] == "live")
+
+    assert await wait_until(swapped, timeout_s=300), seen
+    assert seen["events_done"] == seen["events_total"] > 0
+    return seen
+
+
+async def _caught_up(bootstrap: str, generation: Generation) -> bool:
+    """Whether every consumer group of `generation` has committed every partition's end."""
+    topics = service.consumed_topics()
+    _begin, end = await topic_offsets(bootstrap, topics)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        for projection in service.projections:
+            group = generation.group(f"{service.name}.{projection.name}")
+            committed = await admin.list_consumer_group_offsets(group)
+            mine = {tp for tp in end if tp.topic in projection.handlers.topics}
+            if any((committed[tp].offset if tp in committed else 0) < end[tp] for tp in mine):
+                return False
+    finally:
+        await admin.close()
+    return True
+
+
+async def _contents(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection table's rows, without the columns that record their arrival."""
+    contents: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.sessions() as session:
+        for table in tables.metadata.sorted_tables:
+            if table.name in UNKEPT:
+                continue
+            columns = [c for c in table.columns if c.name not in ARRIVAL]
+            rows = (await session.execute(select(*columns))).all()
+            contents[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return contents
+
+
+async def test_a_rebuilt_generation_equals_the_incremental_one_with_writes_during_it(
+    reporting: Reporting,
+) -> None:
+    before, after = _cluster(HAI_DUONG, "Cụm công nghiệp Lai Cách"), _cluster(HAI_DUONG)
+    middle = _cluster(HAI_DUONG, "Cụm công nghiệp Phúc Điền")
+    tenants, _ = _tenant(before, "household", 12, "2", "2020-04-01")
+    await reporting.publish(*_lifecycle(before), *tenants)
+    path = f"/reports/clusters?province_code={HAI_DUONG}"
+    served = await reporting.report_once(
+        path, lambda r: r["totals"]["tenants"] == 1, _admin(reporting)
+    )
+    # The first rebuild reads every topic from its start: the generation it leaves live holds
+    # everything, and from then on the consumers keep it up to date event by event.
+    first = await _rebuilt(reporting)
+    generations: Generations = reporting.app.state.rebuilds.generations
+    live = await generations.live()
+    assert (live.id, live.state) == (first["id"], "live")
+    assert await reporting.ok("GET", path, headers=_admin(reporting)) == served
+    await reporting.publish(*_lifecycle(middle))
+    await reporting.report_once(path, lambda r: r["totals"]["clusters"] == 2, _admin(reporting))
+
+    # A second rebuild, while more events arrive: the new generation has them, and equals the
+    # one built incrementally once that has read them too.
+    await _rebuilt(reporting, publish_meanwhile=_lifecycle(after))
+    report = await reporting.report_once(
+        path, lambda r: r["totals"]["clusters"] == 3, _admin(reporting)
+    )
+    assert report["totals"]["planned_area_ha"] == "60.0000"
+    second = await generations.live()
+    assert second.id == first["id"] + 1
+
+    incremental = generations.database(live)
+    settings = reporting.app.state.settings
+    consumers = service.consumers(settings, incremental, live)
+    for consumer in consumers:
+        consumer.start()
+    try:
+        assert await wait_until(lambda: _caught_up(reporting.bootstrap, live), timeout_s=120)
+    finally:
+        for consumer in consumers:
+            await consumer.stop()
+    assert await wait_until(lambda: _caught_up(reporting.bootstrap, second), timeout_s=120)
+    rebuilt, kept = await _contents(generations.database(second)), await _contents(incremental)
+    assert rebuilt.keys() == kept.keys()
+    for name in rebuilt:
+        assert rebuilt[name] == kept[name], name
+    assert sum(len(rows) for rows in rebuilt.values()) > 20
+
+    # The first generation is kept until the next rebuild; the service's own tables, which
+    # served before the first, are emptied at the second.
+    assert (await _contents(generations.base))["cluster_facts"] == []
+
+    listed = await reporting.ok("GET", "/admin/rebuilds", headers=_admin(reporting))
+    assert listed["live"] == second.id
+    assert [g["state"] for g in listed["items"]][-2:] == ["retired", "live"]
+
+
+async def test_a_stopped_rebuild_leaves_the_live_generation_serving(
+    reporting: Reporting,
+) -> None:
+    c = _cluster(HAI_DUONG, "Cụm công nghiệp Cẩm Điền")
+    await reporting.publish(*_lifecycle(c))
+    path = f"/reports/clusters/{c['cluster_id']}"
+    served = await reporting.report_once(
+        path, lambda r: r.get("status") == "operating", _admin(reporting)
+    )
+    generations: Generations = reporting.app.state.rebuilds.generations
+    live = await generations.live()
+
+    started = await reporting.client.post("/api/v1/admin/rebuilds", headers=_admin(reporting))
+    assert started.status_code == 202, started.text
+    building = started.json()
+    again = await reporting.client.post("/api/v1/admin/rebuilds", headers=_admin(reporting))
+    assert "being rebuilt" in problem(again, 409, "conflict")["detail"]
+
+    stop = f"/api/v1/admin/rebuilds/{building['id']}/cancellation"
+    stopped = await reporting.client.post(stop, headers=_admin(reporting))
+    assert stopped.status_code == 200, stopped.text
+    seen: dict[str, Any] = {}
+
+    async def failed() -> bool:
+        found = await reporting.client.get(
+            f"/api/v1/admin/rebuilds/{building['id']}", headers=_admin(reporting)
+        )
+        seen.update(found.json())
+        return bool(seen["state"] == "failed")
+
+    assert await wait_until(failed, timeout_s=60), seen
+    assert seen["error"] == "aborted by officer-1"
+    assert (await generations.live()).id == live.id
+    assert await reporting.ok("GET", path, headers=_admin(reporting)) == served
+    again = await reporting.client.post(stop, headers=_admin(reporting))
+    assert "failed: nothing to abort" in problem(again, 409, "conflict")["detail"]
+    async with generations.base.sessions() as session:
+        schemas = await session.execute(
+            text("SELECT schema_name FROM information_schema.schemata WHERE schema_name = :n"),
+            {"n": building["name"]},
+        )
+        assert schemas.first() is None  # what it built is gone
+
+
+async def test_a_rebuild_that_cannot_reach_the_broker_fails_and_changes_nothing(
+    reporting: Reporting,
+) -> None:
+    generations: Generations = reporting.app.state.rebuilds.generations
+    live = await generations.live()
+    settings = reporting.app.state.settings.model_copy(
+        update={"kafka_bootstrap_servers": "127.0.0.1:9"}
+    )
+    rebuild = service.rebuild(settings, generations)
+    rebuild.tick_s = 0.1
+    try:
+        await asyncio.wait_for(rebuild.run("test"), timeout=120)
+    except Exception as exc:
+        error = str(exc)
+    else:
+        raise AssertionError("a rebuild without a broker swapped")
+    listed = await generations.listed()
+    assert listed[-1].state == "failed"
+    assert listed[-1].error is not None and error in listed[-1].error
+    assert (await generations.live()).id == live.id
+
+
+async def test_only_a_national_administrator_rebuilds(reporting: Reporting) -> None:
+    province_admin = reporting.auth(agency="so-cong-thuong", province="14", roles=("admin",))
+    national_viewer = reporting.auth(agency="bo-cong-thuong", province=None, roles=("viewer",))
+    for headers in (province_admin, national_viewer):
+        answer = await reporting.client.post("/api/v1/admin/rebuilds", headers=headers)
+        problem(answer, 403, "forbidden")
+        problem(
+            await reporting.client.get("/api/v1/admin/rebuilds", headers=headers), 403, "forbidden"
+        )
+    missing = await reporting.client.get("/api/v1/admin/rebuilds/999", headers=_admin(reporting))
+    problem(missing, 404, "not-found")
+    bad = await reporting.client.get("/api/v1/admin/rebuilds/x", headers=_admin(reporting))
+    problem(bad, 422, "validation-error")
