@@ -6,7 +6,8 @@ event finds its inbox row and has no second effect. Offsets are committed only a
 commit. Transient errors retry with backoff and, if they persist, the message is fetched
 again later. Undecodable and permanently failing messages go to `<topic>.dlq` with the error
 in headers and are kept in the `dead_letters` table; later messages of the same key are
-parked behind them (also dead-lettered, reason `parked`) until an operator re-drives them.
+parked behind them (also dead-lettered, reason `parked`) until an operator re-drives them;
+only a topic orders its messages, so a key is parked on its topic alone.
 """
 
 from __future__ import annotations
@@ -325,8 +326,8 @@ class EventConsumer:
         duplicates: list[str] = []
         try:
             async with self.db.transaction() as session:
-                keys = {k for m, *_ in run if (k := message_key(m)) is not None}
-                if keys and await self.dead.blocks_any(session, keys):
+                places = {p for m, *_ in run if (p := _place(m)) is not None}
+                if places and await self.dead.blocks(session, places):
                     return 0
                 fresh = await self._record_all_in_inbox(
                     session, [e for _m, e, _ev, h in run if h is not None]
@@ -371,7 +372,7 @@ class EventConsumer:
     ) -> _Outcome:
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                return await self._apply(envelope, event, handler, key=message_key(message))
+                return await self._apply(envelope, event, handler, place=_place(message))
             except Exception as exc:
                 if not (isinstance(exc, TransientError) or is_transient(exc)):
                     log.error(
@@ -396,11 +397,11 @@ class EventConsumer:
         event: Event,
         handler: Handler,
         *,
-        key: str | None,
-        check_parking: bool = True,
+        place: tuple[str, str] | None,
     ) -> _Outcome:
+        """Apply one event unless its `place` (topic, key) is parked (None: do not check)."""
         async with self.db.transaction() as session:
-            if check_parking and key is not None and await self.dead.blocks(session, key):
+            if place is not None and await self.dead.blocks(session, {place}):
                 return _Outcome(skipped=True)
             if not await self._record_in_inbox(session, envelope):
                 return _Outcome(duplicate=True)
@@ -495,13 +496,19 @@ class EventConsumer:
                 envelope = envelope_of(row)
                 handler = self.registry.handlers[envelope.type]
                 event = self.catalog.decode(envelope)
-                await self._apply(envelope, event, handler, key=key, check_parking=False)
+                await self._apply(envelope, event, handler, place=None)
             except Exception as exc:
                 await self.dead.mark(row, status="dead", error=_describe(exc))
                 return applied
             await self.dead.mark(row, status="redriven")
             applied += 1
         return applied
+
+
+def _place(message: ConsumerRecord) -> tuple[str, str] | None:
+    """Where a message's order holds: its topic and key (None for a message without a key)."""
+    key = message_key(message)
+    return None if key is None else (message.topic, key)
 
 
 def _describe(exc: BaseException) -> str:

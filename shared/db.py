@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
 
 # Stable constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -61,8 +61,8 @@ class Database:
         if self.is_sqlite:
             if schema is not None:
                 raise ValueError("a SQLite database has no schemas: use another file")
-            kwargs["poolclass"] = NullPool if ":memory:" not in url else None
-            kwargs = {k: v for k, v in kwargs.items() if v is not None}
+            # A file's connections are pooled (the default): opening one per transaction,
+            # with its pragmas, costs more than the work of most transactions.
         else:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
             if schema is not None:
@@ -108,10 +108,24 @@ def _dialect(session: AsyncSession) -> Any:
     return postgresql if session.bind.dialect.name == "postgresql" else sqlite
 
 
+@functools.cache
+def _inserting(dialect: Any, table: Table) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING` into `table`, built once: the values go as parameters,
+    so a hot path neither rebuilds nor recompiles it."""
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _upserting(dialect: Any, table: Table, key: str, changed: tuple[str, ...]) -> Any:
+    insert = dialect.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=[key], set_={name: insert.excluded[name] for name in changed}
+    )
+
+
 async def insert_ignoring_duplicates(session: AsyncSession, table: Table, **values: Any) -> bool:
     """INSERT the row unless a unique key already holds one; True if it was inserted."""
-    statement = _dialect(session).insert(table).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
+    result = await session.execute(_inserting(_dialect(session), table), values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -132,9 +146,8 @@ async def insert_new(
 
 async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
     """INSERT the row, or UPDATE the one that has its `key` already."""
-    insert = _dialect(session).insert(table).values(**values)
-    changed = {name: value for name, value in values.items() if name != key}
-    await session.execute(insert.on_conflict_do_update(index_elements=[key], set_=changed))
+    changed = tuple(sorted(name for name in values if name != key))
+    await session.execute(_upserting(_dialect(session), table, key, changed), values)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import ConsumerRecord
-from sqlalchemy import Select, Table, select, update
+from sqlalchemy import Select, Table, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, insert_ignoring_duplicates
@@ -41,17 +41,13 @@ class DeadLetters:
         query = select(t).where(t.c.consumer == self.consumer, t.c.status.in_(BLOCKING))
         return query if key is None else query.where(t.c.key == key)
 
-    async def blocks(self, session: AsyncSession, key: str) -> bool:
-        """True if the key has a dead or parked message: its later ones must wait."""
-        found = await session.execute(
-            self._blocking(key).with_only_columns(self.table.c.seq).limit(1)
-        )
-        return found.first() is not None
-
-    async def blocks_any(self, session: AsyncSession, keys: set[str]) -> bool:
-        """True if any of the keys has a dead or parked message."""
-        query = self._blocking(None).where(self.table.c.key.in_(sorted(keys)))
-        found = await session.execute(query.with_only_columns(self.table.c.seq).limit(1))
+    async def blocks(self, session: AsyncSession, places: set[tuple[str, str]]) -> bool:
+        """True if any (topic, key) has a dead or parked message: its later ones must wait.
+        Only a topic orders its messages: a key shared by two topics (two aggregates of one
+        id) parks each apart."""
+        t = self.table
+        query = self._blocking().where(tuple_(t.c.topic, t.c.key).in_(sorted(places)))
+        found = await session.execute(query.with_only_columns(t.c.seq).limit(1))
         return found.first() is not None
 
     async def record(

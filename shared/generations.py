@@ -224,8 +224,13 @@ class Generations:
             generation_id = int(result.inserted_primary_key[0])  # type: ignore[attr-defined]
             name = f"g{generation_id}_{secrets.token_hex(3)}"
             await session.execute(update(t).where(t.c.id == generation_id).values(name=name))
-        await self._create(name)
-        return await self.get(generation_id)
+        generation = await self.get(generation_id)
+        try:
+            await self._create(name)
+        except Exception as exc:
+            await self.fail(generation, f"could not make room for it: {exc}")
+            raise
+        return generation
 
     async def heartbeat(self, generation: Generation, done: int, total: int, rate: float) -> State:
         """Record a rebuild's progress; returns its state (ABORTING if an operator asked)."""
@@ -327,10 +332,11 @@ class Generations:
         else:
             await asyncio.to_thread(_remove_sqlite_files, _sqlite_path(self.base, name))
 
-    async def dispose(self) -> None:
-        """Close every generation's connections but the base database's (its owner closes it)."""
+    async def dispose(self, *, keep: Generation = BASE) -> None:
+        """Close the connections of every generation but `keep` and the base database (its
+        owner closes it); a generation closed here opens again when next asked for."""
         for name, database in list(self._databases.items()):
-            if name:
+            if name and name != keep.name:
                 await database.dispose()
                 del self._databases[name]
 

@@ -198,4 +198,5 @@ class Follower:
             consumer.start()
         if self.following is not None:
             log.info("consumers moved to generation %s (%s)", live.id, live.name)
+            await self.generations.dispose(keep=live)  # the one left is retired
         self.following = live

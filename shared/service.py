@@ -132,6 +132,7 @@ class ServiceSpec(Generic[S]):
         commands = self.commands(settings, source)
         hooks = self._background(settings, source, commands.outbox)
         routers = list(self.routers)
+        rebuilds = None
         if isinstance(source, Generations):
             rebuilds = Rebuilds(self.rebuild(settings, source))
             hooks.append(_running(lambda: None, rebuilds.stop))
@@ -145,8 +146,7 @@ class ServiceSpec(Generic[S]):
             on_startup=hooks,
         )
         app.state.commands = commands
-        if isinstance(source, Generations):
-            app.state.rebuilds = rebuilds
+        app.state.rebuilds = rebuilds
         return app
 
     async def migrate(self, db: Database) -> None:

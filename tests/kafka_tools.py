@@ -106,12 +106,14 @@ async def produce_raw(
         await producer.stop()
 
 
-async def wait_until(predicate: Callable[[], Awaitable[bool]], *, timeout_s: float = 30.0) -> bool:
+async def wait_until(
+    predicate: Callable[[], Awaitable[bool]], *, timeout_s: float = 30.0, every_s: float = 0.1
+) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if await predicate():
             return True
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(every_s)
     return await predicate()
 
 

@@ -1,7 +1,8 @@
 """Sample data from the public record (see the README): Sơn La city's two clusters with their
-117 relocated facilities, and a slice of Hà Nội's clusters, some with their shared
-infrastructure reported; two procedure dossiers, one overdue. Loading it twice changes
-nothing: every command runs under a fixed idempotency key."""
+117 relocated facilities, and five of Hà Nội's clusters, some with their shared infrastructure
+reported; two procedure dossiers, one overdue; then the rest of Hà Nội's plan to the totals the
+city published (`seed_ha_noi.py`). Loading it twice changes nothing: every command runs under
+a fixed idempotency key."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pydantic import BaseModel
 from services.registry import handlers as h
 from services.registry import schemas as s
 from services.registry.domain import ClusterRules, with_check_digit
+from services.registry.seed_ha_noi import SECTORS as HA_NOI_PLAN_SECTORS
+from services.registry.seed_ha_noi import Sampled, load_ha_noi_plan
 from shared.commands import Commands
 from shared.domain import today
 from shared.events.registry import DossierKind, EnterpriseKind, PlacementPurpose
@@ -58,23 +61,32 @@ INFRASTRUCTURE = {
 REPORTED_ON = {SON_LA: date(2010, 12, 31), HA_NOI: date(2024, 12, 14)}
 """Sơn La city's report on 2010; Hà Nội's last annual data cut (Circular 14/2024/TT-BCT)."""
 CALLERS = {p: sample_data_caller(Agency.SO_CONG_THUONG, p) for p in (SON_LA, HA_NOI)}
-SECTORS = [
-    "cơ khí",
-    "chế biến gỗ",
-    "chế biến nông sản",
-    "vật liệu xây dựng",
-    "may mặc",
-    "mộc dân dụng",
-    "in ấn bao bì",
-]
+SECTORS = list(HA_NOI_PLAN_SECTORS[:7])
+"""The trades of the first clusters' facilities (Hà Nội's plan adds crafts villages' own)."""
 
 
 Loader = SampleLoader[ClusterRules]
 
 
 async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
-    """Load the sample data; return how many commands it took (replays included)."""
+    """Load all the sample data; return how many commands it took (replays included)."""
     loader = Loader(commands, CALLERS)
+    ha_noi = await _sample(loader, progress)
+    await load_ha_noi_plan(loader, progress, beside=ha_noi)
+    return loader.count
+
+
+async def load_sample(commands: Commands[ClusterRules], progress: Progress) -> int:
+    """Load the sample data but Hà Nội's plan (a few hundred commands where the plan takes
+    twelve thousand); return how many commands it took (replays included)."""
+    loader = Loader(commands, CALLERS)
+    await _sample(loader, progress)
+    return loader.count
+
+
+async def _sample(loader: Loader, progress: Progress) -> Sampled:
+    """Sơn La's clusters, facilities and applications, Hà Nội's five clusters, the dossiers
+    and the periodic reports; return what they add to Hà Nội's totals."""
     rng = random.Random(2010)
     serials = iter(range(10_000_000, 99_999_999, 7919))
     in_clusters: dict[str, dict[str, list[dict[str, Any]]]] = {SON_LA: {}, HA_NOI: {}}
@@ -112,6 +124,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
         for i in range(SON_LA_WAITING)
     ]
     progress(f"sample data: {SON_LA_WAITING} Sơn La facilities still in residential areas")
+    ha_noi: list[dict[str, Any]] = []
     for name, commune, status, area, land, tenants in HA_NOI_CLUSTERS:
         cluster = await _cluster(
             loader,
@@ -125,6 +138,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
             decided=date(2018, 9, 20),
             opened=date(2019, 7, 1),
         )
+        ha_noi.append(cluster)
         for i in range(tenants):
             label = f"{name} {i + 1}"
             facility = await _facility(loader, rng, serials, HA_NOI, commune, label, company=True)
@@ -144,7 +158,7 @@ async def load(commands: Commands[ClusterRules], progress: Progress) -> int:
     progress("sample data: procedure dossiers and placement applications")
     await _period_reports(loader, in_clusters)
     progress("sample data: tenants' periodic reports and Sơn La city's 2010 output")
-    return loader.count
+    return Sampled.of(ha_noi, [f for found in in_clusters[HA_NOI].values() for f in found])
 
 
 def _shares(total: int, count: int, rng: random.Random) -> list[int]:

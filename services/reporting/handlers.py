@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.reporting import schemas as s
-from services.reporting.domain import as_of, in_order
+from services.reporting.domain import ClusterFact, as_of, established_between, in_order
 from services.reporting.repository import Clusters, ProvinceFacts, Timeline
 from shared.commands import UnitOfWork
 from shared.domain import check_not_future, today
@@ -35,8 +35,16 @@ async def _reports(
 ) -> list[s.ClusterReport]:
     clusters = Clusters(uow.session)
     known = await clusters.in_scope(scope, cluster_id)
+    facts = await clusters.facts([c.id for c in known])
+    return await _reports_of(uow, known, facts, day)
+
+
+async def _reports_of(
+    uow: Uow, known: list[Any], facts: dict[str, list[ClusterFact]], day: date
+) -> list[s.ClusterReport]:
+    """The clusters `known`, each its `facts` folded up to `day`, with their tenants then."""
+    clusters = Clusters(uow.session)
     ids = [c.id for c in known]
-    facts = await clusters.facts(ids)
     running: dict[str, list[Any]] = {}
     for row in await clusters.tenants_on(ids, day):
         running.setdefault(row.cluster_id, []).append(row)
@@ -101,10 +109,10 @@ async def province_report(
     uow: Uow, *, province_code: str, query: s.ProvincePeriodQuery
 ) -> s.ProvinceReport:
     """The province over the period, as known on `as_of` (today if not given): its clusters,
-    relocations still needed, applications waiting and steps overdue as the period ended (or
-    on `as_of`, if earlier); relocations done in it; the tenants' reports for it filed by
-    `as_of`, their production and its share of the output statistics, and who was late or
-    has not reported."""
+    relocations still needed, applications waiting, steps overdue and calls for investors as
+    the period ended (or on `as_of`, if earlier); clusters established or expanded and
+    relocations done in it; the tenants' reports for it filed by `as_of`, their production and
+    its share of the output statistics, and who was late or has not reported."""
     uow.authorize(reading(province_place(province_code)))
     span, day = _span(query)
     return await _province_figures(uow, province_code, span, day)
@@ -134,7 +142,9 @@ async def _province_figures(
     uow: Uow, province_code: str, span: Span, day: date
 ) -> s.ProvinceReport:
     cut = min(span.ends_on, day)
-    clusters = await _reports(uow, Scope(province_code), cut)
+    known = await Clusters(uow.session).in_scope(Scope(province_code))
+    cluster_facts = await Clusters(uow.session).facts([c.id for c in known])
+    clusters = await _reports_of(uow, known, cluster_facts, cut)
     facts = ProvinceFacts(uow.session)
     years = list(range(span.first_year, span.last_year + 1))
     statistics = await facts.statistics(province_code, years, day)
@@ -153,6 +163,10 @@ async def _province_figures(
         as_of=day,
         figures_on=cut,
         clusters=s.ClusterTotals.of(clusters),
+        established=s.Established.of(
+            established_between(cluster_facts, span.starts_on, cut),
+            await facts.calls_for_investors(province_code, cut),
+        ),
         relocations=s.Relocations(
             done_in_period=await facts.relocated(province_code, span.starts_on, cut),
             still_needed=await facts.still_to_move(province_code, cut),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.reporting import tables as t
 from services.reporting.domain import ClusterFact, Entry
 from shared.db import insert_ignoring_duplicates, upsert
+from shared.events.registry import DossierStep
 from shared.principal import Scope
 from shared.repository import in_scope
 
@@ -261,16 +262,26 @@ class ProvinceFacts:
 
     async def dossiers_overdue(self, province_code: str, day: date) -> int:
         """Dossiers whose step awaited on `day` was due before it."""
+        awaited = await self._awaited(province_code, day)
+        return sum(1 for _, due in awaited.values() if due is not None and due < day)
+
+    async def calls_for_investors(self, province_code: str, day: date) -> int:
+        """Dossiers whose call for investors was announced by `day` and whose dossier had
+        not reached Sở Công Thương by then (one open dossier a cluster: so many clusters)."""
+        awaited = await self._awaited(province_code, day)
+        return sum(1 for step, _ in awaited.values() if step == DossierStep.DOSSIER_RECEIVED)
+
+    async def _awaited(
+        self, province_code: str, day: date
+    ) -> dict[str, tuple[str | None, date | None]]:
+        """Each dossier's step awaited on `day`, and the day it was due by."""
         d = t.dossier_steps.c
         rows = await self.session.execute(
-            select(d.dossier_id, d.next_due_on)
+            select(d.dossier_id, d.next_step, d.next_due_on)
             .where(d.province_code == province_code, d.done_on <= day)
             .order_by(d.dossier_id, d.done_on, d.seq)
         )
-        awaited: dict[str, date | None] = {}
-        for dossier_id, next_due_on in rows:
-            awaited[dossier_id] = next_due_on
-        return sum(1 for due in awaited.values() if due is not None and due < day)
+        return {dossier_id: (step, due) for dossier_id, step, due in rows}
 
     async def inspections(self, province_code: str, start: date, end: date) -> list[Any]:
         """Inspections carried out in [start, end]."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.reporting.domain import ClusterState, Entry
+from services.reporting.domain import ClusterState, Entry, Establishments
 from services.reporting.formats import Format
 from shared.events.registry import ClusterStatus
 from shared.schemas import ProvinceQuery
@@ -183,6 +183,37 @@ class ProvincePeriodQuery(AsOf):
     period: str = Field(description="2025-H1, 2025, or 2021-2025 (Circular 14/2024's cuts)")
 
 
+class Established(BaseModel):
+    """Clusters established or expanded in the period, by the dates of the decisions (up to
+    `figures_on`), and the clusters in calls for investors on `figures_on`."""
+
+    new_clusters: int = Field(description="establishment decisions (thành lập) dated in the period")
+    expansions: int = Field(
+        description="expansion decisions (mở rộng: a second phase) dated in the period"
+    )
+    total: int = Field(description="new clusters and expansions together")
+    area_ha: Decimal = Field(description="the new clusters' area and the area expansions added")
+    industrial_land_area_ha: Decimal = Field(
+        description="the industrial land of the new clusters and that the expansions added"
+    )
+    investment_vnd: int = Field(
+        description="infrastructure investment those clusters reported in the period, each "
+        "from its decision on"
+    )
+    calls_for_investors: int = Field(
+        description="clusters whose call for investors was announced and whose dossier had not "
+        "yet reached Sở Công Thương on `figures_on`"
+    )
+
+    @classmethod
+    def of(cls, found: Establishments, calls_for_investors: int) -> Established:
+        return cls(
+            **vars(found),
+            total=found.new_clusters + found.expansions,
+            calls_for_investors=calls_for_investors,
+        )
+
+
 class Relocations(BaseModel):
     done_in_period: int = Field(description="facilities moved into clusters in the period")
     still_needed: int = Field(description="classified polluting, not declassified, not moved")
@@ -259,6 +290,9 @@ class ProvinceReport(BaseModel):
     as_of: date = Field(description="what was known on this day")
     figures_on: date = Field(description="the day stock figures stand on: the period's end")
     clusters: ClusterTotals
+    established: Established = Field(
+        description="clusters established or expanded in the period, and in calls for investors"
+    )
     relocations: Relocations
     production: Production
     output_shares: list[OutputShare]

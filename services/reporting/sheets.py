@@ -125,6 +125,15 @@ MONEY_COLUMNS = [
 ]
 
 
+ESTABLISHED_COLUMNS = [
+    Column("Cụm thành lập mới", "new_clusters", "int"),
+    Column("Cụm mở rộng", "expansions", "int"),
+    Column("Tổng số", "total", "int"),
+    Column("Diện tích (ha)", "area_ha", "ha"),
+    Column("Đất công nghiệp (ha)", "industrial_land_area_ha", "ha"),
+    Column("Vốn đầu tư hạ tầng (đ)", "investment_vnd", "vnd"),
+    Column("Cụm đang kêu gọi nhà đầu tư", "calls_for_investors", "int"),
+]
 RELOCATION_COLUMNS = [
     Column("Đã di dời trong kỳ", "done_in_period", "int"),
     Column("Còn phải di dời", "still_needed", "int"),
@@ -181,6 +190,7 @@ def province_sections(report: ProvinceReport) -> list[Section]:
 
     return [
         one("Cụm công nghiệp", TOTAL_COLUMNS, report.clusters),
+        one("Thành lập, mở rộng", ESTABLISHED_COLUMNS, report.established),
         one("Di dời", RELOCATION_COLUMNS, report.relocations),
         one("Sản xuất", PRODUCTION_COLUMNS, report.production),
         Section("Tỷ trọng sản xuất", SHARE_COLUMNS, [x.model_dump() for x in report.output_shares]),
@@ -198,6 +208,8 @@ NATIONAL_COLUMNS = [
     Column("Tỷ lệ lấp đầy bình quân", "average_occupancy_rate", "rate"),
     Column("Số cơ sở", "tenants", "int"),
     Column("Lao động", "workers", "int"),
+    Column("Cụm thành lập, mở rộng trong kỳ", "established_or_expanded", "int"),
+    Column("Cụm đang kêu gọi nhà đầu tư", "calls_for_investors", "int"),
     Column("Đã di dời trong kỳ", "done_in_period", "int"),
     Column("Còn phải di dời", "still_needed", "int"),
     Column("Giá trị sản xuất (đ)", "production_value_vnd", "vnd"),
@@ -213,6 +225,8 @@ def national_sections(report: NationalReport) -> list[Section]:
         {
             "province_code": p.province_code,
             **p.clusters.model_dump(),
+            "established_or_expanded": p.established.total,
+            "calls_for_investors": p.established.calls_for_investors,
             **p.relocations.model_dump(),
             **p.production.model_dump(),
             "violations_open": p.inspections.violations_open,

@@ -75,7 +75,7 @@ async def test_the_sample_data_puts_son_las_polluters_on_the_relocation_list_onc
     services: tuple[Registry, Environment],
 ) -> None:
     registry, environment = services
-    await registry_seed.load(registry.app.state.commands, progress=lambda _: None)
+    await registry_seed.load_sample(registry.app.state.commands, progress=lambda _: None)
     await environment_seed.load(environment.app.state.commands, progress=lambda _: None)
     outbox_after_first = len(await environment.outbox_types())
 

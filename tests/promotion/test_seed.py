@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.promotion import seed
 from tests.promotion.factory import Promotion
+from tests.published import SON_LA_2016_2020_OUTPUTS
 
 
 async def test_the_summary_shows_the_published_figures_and_a_second_load_changes_nothing(
@@ -29,16 +30,7 @@ async def test_the_summary_shows_the_published_figures_and_a_second_load_changes
     )
     assert son_la["total"]["approved_vnd"] == 7_720_000_000
     assert son_la["total"]["counterpart_vnd"] == 18_560_000_000
-    assert son_la["outputs"] == {
-        "people_trained": 230,
-        "managers_trained": 150,
-        "courses": 2,
-        "demonstration_models": 1,
-        "facilities_given_machinery": 16,
-        "products_branded": 28,
-        "product_selections": 2,
-        "conferences": 2,
-    }
+    assert son_la["outputs"] == SON_LA_2016_2020_OUTPUTS
     assert (son_la["paused"], son_la["rescheduled"], son_la["total"]["returned_vnd"]) == (
         1,
         1,

@@ -86,6 +86,24 @@ async def test_the_whole_lifecycle_to_operation_and_expansion(registry: Registry
     ]
 
 
+async def test_an_operating_cluster_records_the_construction_of_its_second_phase(
+    registry: Registry,
+) -> None:
+    cluster = await registry.operating_cluster()
+    built = await registry.ok(
+        "POST",
+        f"/clusters/{cluster['id']}/construction",
+        {
+            "investment_vnd": 4_000_000_000,
+            "report_date": "2021-09-01",
+            "note": "Giai đoạn 2",
+            "version": cluster["version"],
+        },
+    )
+    assert (built["status"], built["infrastructure_investment_vnd"]) == ("operating", 4_000_000_000)
+    assert (await registry.outbox_types())[-1] == "ClusterConstructionProgressed"
+
+
 @pytest.mark.parametrize(
     ("command", "body"),
     [

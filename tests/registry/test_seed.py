@@ -11,12 +11,12 @@ from tests.registry.factory import Registry
 
 async def test_sample_data_matches_the_public_figures_and_loads_once(registry: Registry) -> None:
     db: Database = registry.app.state.db
-    await seed.load(registry.app.state.commands, progress=lambda _: None)
+    await seed.load_sample(registry.app.state.commands, progress=lambda _: None)
     async with db.sessions() as session:
         outbox_after_first = (
             await session.execute(select(func.count()).select_from(tables.platform.outbox))
         ).scalar_one()
-    await seed.load(registry.app.state.commands, progress=lambda _: None)
+    await seed.load_sample(registry.app.state.commands, progress=lambda _: None)
     async with db.sessions() as session:
         outbox_after_second = (
             await session.execute(select(func.count()).select_from(tables.platform.outbox))

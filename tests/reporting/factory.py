@@ -31,9 +31,16 @@ class Reporting(Api):
             await produce_raw(self.bootstrap, topic, *records)
 
     async def report_once(
-        self, path: str, ready: Any, headers: dict[str, str] | None = None
+        self,
+        path: str,
+        ready: Any,
+        headers: dict[str, str] | None = None,
+        *,
+        timeout_s: float = 60,
+        every_s: float = 0.1,
     ) -> dict[str, Any]:
-        """The report at `path` once `ready(report)` holds (the events have been applied)."""
+        """The report at `path` once `ready(report)` holds (the events have been applied),
+        asked for every `every_s` seconds."""
         found: dict[str, Any] = {}
 
         async def applied() -> bool:
@@ -43,5 +50,7 @@ class Reporting(Api):
             found.update(response.json())
             return bool(ready(found))
 
-        assert await wait_until(applied, timeout_s=60), f"{path} never showed the events"
+        assert await wait_until(applied, timeout_s=timeout_s, every_s=every_s), (
+            f"{path} never showed the events"
+        )
         return found

@@ -5,6 +5,7 @@ other cluster's events flow on."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from services.reporting import tables
 from shared.events import Envelope
 from shared.events import registry as ev
 from shared.generations import Generations
-from tests.kafka_tools import produce_raw
+from tests.kafka_tools import produce_raw, wait_until
 from tests.reporting.factory import Reporting
 from tests.reporting.test_cluster_reports import _cluster, _lifecycle
 
@@ -47,18 +48,26 @@ async def test_poison_and_unknown_revisions_are_parked_while_the_rest_flows(
     live = generations.database(await generations.live())
     dead = tables.platform.dead_letters
     keys = {poisoned["cluster_id"], future["cluster_id"]}
-    async with live.sessions() as session:
-        rows = (
-            await session.execute(
-                select(dead.c.key, dead.c.status, dead.c.reason, dead.c.consumer)
-                .where(dead.c.key.in_(keys), dead.c.consumer == "reporting.reporting-registry")
-                .order_by(dead.c.seq)
-            )
-        ).all()
-    reasons = {(r.key, r.reason) for r in rows}
-    assert (poisoned["cluster_id"], "undecodable") in reasons
-    assert (future["cluster_id"], "unknown-revision") in reasons
+    rows: list[Any] = []
+
+    async def all_parked() -> bool:
+        async with live.sessions() as session:
+            rows[:] = (
+                await session.execute(
+                    select(dead.c.key, dead.c.status, dead.c.reason)
+                    .where(dead.c.key.in_(keys), dead.c.consumer == "reporting.reporting-registry")
+                    .order_by(dead.c.seq)
+                )
+            ).all()
+        return len(rows) == 2 * len(_lifecycle(future))
+
     # Every later event of both clusters waits behind them, in order: none is lost.
-    assert {r.status for r in rows if r.reason == "parked"} == {"parked"}
-    later = len(_lifecycle(future)) - 1
-    assert sum(1 for r in rows if r.key == future["cluster_id"] and r.reason == "parked") == later
+    assert await wait_until(all_parked), rows
+    assert [(r.status, r.reason) for r in rows if r.key == future["cluster_id"]] == [
+        ("parked", "unknown-revision"),
+        *[("parked", "parked")] * (len(_lifecycle(future)) - 1),
+    ]
+    assert [(r.status, r.reason) for r in rows if r.key == poisoned["cluster_id"]] == [
+        ("dead", "undecodable"),
+        *[("parked", "parked")] * (len(_lifecycle(poisoned)) - 1),
+    ]

@@ -1,12 +1,16 @@
 """A province's report over a period, from the registry's sample data through the real broker:
-Sơn La city's 2010 figures and Hà Nội's budget and reporting, as the agencies published them."""
+Sơn La city's 2010 figures, Hà Nội's budget and reporting and its plan's totals, as the agencies
+published them; clusters established, expanded and in calls for investors as of any day."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
+import openpyxl
 import pytest
 
 from services.promotion import seed as promotion_seed
@@ -15,6 +19,7 @@ from services.registry import seed as registry_seed
 from services.registry.app import service as registry_service
 from services.reporting.app import service as reporting_service
 from shared.events import environment as env
+from shared.events import registry as ev
 from tests import apis
 from tests.apis import field_of, problem
 from tests.reporting.factory import Reporting
@@ -24,10 +29,11 @@ from tests.reporting.factory import Reporting
 async def seeded(
     reporting_drained: None, registry_db_url: str, reporting_db_url: str, kafka_bootstrap: str
 ) -> AsyncIterator[Reporting]:
-    """The registry with its sample data, and the reporting service reading its events."""
+    """The registry with its sample data but Hà Nội's plan, and the reporting service reading
+    its events."""
     pairs = ((registry_service, registry_db_url), (reporting_service, reporting_db_url))
     async with apis.live(kafka_bootstrap, *pairs) as [(registry_app, _), (app, client)]:
-        await registry_seed.load(registry_app.state.commands, progress=lambda _: None)
+        await registry_seed.load_sample(registry_app.state.commands, progress=lambda _: None)
         yield Reporting(client, app, apis.token, kafka_bootstrap)
 
 
@@ -221,3 +227,160 @@ async def test_inspections_and_violations_of_the_period(reporting: Reporting) ->
         2,
         0,
     )
+
+
+NINH_BINH = "37"
+"""No other test reports on Ninh Bình: its establishments are this test's own."""
+
+
+def _dossier(cluster_id: str, opened: str, *steps: tuple[str, str]) -> list[ev.Event]:
+    """An establishment dossier opened on `opened`, then `steps` (step, day) in order."""
+    at = {"cluster_id": cluster_id, "province_code": NINH_BINH, "kind": "establishment"}
+    at["dossier_id"] = str(uuid.uuid4())
+    order = ["call_for_investors", "dossier_received", "appraisal", "decision"]
+    events: list[ev.Event] = [
+        ev.DossierOpened(**at, request_received_on=opened, next_step=order[0], next_due_on=opened)
+    ]
+    for i, (step, day) in enumerate(steps):
+        events.append(
+            ev.DossierStepRecorded(
+                **at,
+                step=step,
+                done_on=day,
+                due_on=day,
+                late_working_days=0,
+                next_step=order[i + 1],
+                next_due_on=day,
+            )
+        )
+    return events
+
+
+def _ninh_binh_clusters() -> list[ev.Event]:
+    """Gia Vân, established in 2019 and built in 2019-2020; Khánh Phú, established in 2010 and
+    expanded in 2021 with a second phase built that year; Gia Sinh, in a call for investors
+    from 3 March 2021; Ninh Phong, whose call of February 2021 ended with its dossier received."""
+    gia_van, khanh_phu, gia_sinh, ninh_phong = (str(uuid.uuid4()) for _ in range(4))
+
+    def at(cluster_id: str) -> dict[str, str]:
+        return {"cluster_id": cluster_id, "province_code": NINH_BINH}
+
+    def built(cluster_id: str, day: str, amount: int, total: int) -> ev.Event:
+        return ev.ClusterConstructionProgressed(
+            **at(cluster_id), investment_vnd=amount, total_investment_vnd=total, report_date=day
+        )
+
+    def established(cluster_id: str, day: str, area: str, land: str) -> ev.Event:
+        return ev.ClusterEstablished(
+            **at(cluster_id),
+            decision_number="15/QĐ-UBND",
+            decision_date=day,
+            investor_name="Công ty CP Hạ tầng Ninh Bình",
+            area_ha=area,
+            industrial_land_area_ha=land,
+        )
+
+    return [
+        *(
+            ev.ClusterPlanned(**at(c), name=name, planned_area_ha="30")
+            for c, name in (
+                (gia_van, "CCN Gia Vân"),
+                (khanh_phu, "CCN Khánh Phú"),
+                (gia_sinh, "CCN Gia Sinh"),
+                (ninh_phong, "CCN Ninh Phong"),
+            )
+        ),
+        established(gia_van, "2019-03-01", "20", "15"),
+        built(gia_van, "2019-06-01", 3_000_000_000, 3_000_000_000),
+        built(gia_van, "2020-01-10", 2_000_000_000, 5_000_000_000),
+        ev.ClusterOperationStarted(**at(gia_van), start_date="2020-02-01"),
+        established(khanh_phu, "2010-05-01", "20", "14"),
+        built(khanh_phu, "2010-09-01", 1_000_000_000, 1_000_000_000),
+        ev.ClusterOperationStarted(**at(khanh_phu), start_date="2011-01-01"),
+        ev.ClusterExpanded(
+            **at(khanh_phu),
+            decision_number="88/QĐ-UBND",
+            decision_date="2021-06-01",
+            added_area_ha="10",
+            added_industrial_land_area_ha="8",
+            area_ha="30",
+            industrial_land_area_ha="22",
+        ),
+        built(khanh_phu, "2021-09-01", 4_000_000_000, 5_000_000_000),
+        *_dossier(gia_sinh, "2021-03-01", ("call_for_investors", "2021-03-03")),
+        *_dossier(
+            ninh_phong,
+            "2021-02-01",
+            ("call_for_investors", "2021-02-02"),
+            ("dossier_received", "2021-02-25"),
+        ),
+    ]
+
+
+async def test_clusters_established_expanded_and_calling_for_investors(
+    reporting: Reporting,
+) -> None:
+    await reporting.publish(*_ninh_binh_clusters())
+    viewer = reporting.auth(province=NINH_BINH, roles=("viewer",))
+    path = f"/reports/provinces/{NINH_BINH}?period=2019-2021"
+    report = await reporting.report_once(
+        path,
+        lambda r: (
+            (r["established"]["investment_vnd"], r["established"]["calls_for_investors"])
+            == (9_000_000_000, 1)
+        ),
+        headers=viewer,
+    )
+    # Gia Vân's 20 ha and Khánh Phú's 10 more; 3 + 2 + 4 billion from their decisions on (not
+    # Khánh Phú's first phase of 2010); Gia Sinh calling for investors, Ninh Phong past it.
+    assert report["established"] == {
+        "new_clusters": 1,
+        "expansions": 1,
+        "total": 2,
+        "area_ha": "30.0000",
+        "industrial_land_area_ha": "23.0000",
+        "investment_vnd": 9_000_000_000,
+        "calls_for_investors": 1,
+    }
+
+    async def established(query: str) -> dict[str, Any]:
+        found = await reporting.ok("GET", f"/reports/provinces/{NINH_BINH}?{query}", headers=viewer)
+        established: dict[str, Any] = found["established"]
+        return established
+
+    only_2021 = await established("period=2021")
+    assert (only_2021["new_clusters"], only_2021["expansions"], only_2021["area_ha"]) == (
+        0,
+        1,
+        "10.0000",
+    )
+    assert only_2021["investment_vnd"] == 4_000_000_000
+    before_built = await established("period=2019&as_of=2019-05-31")
+    built = await established("period=2019&as_of=2019-06-01")
+    assert (before_built["new_clusters"], before_built["investment_vnd"]) == (1, 0)
+    assert (built["new_clusters"], built["investment_vnd"]) == (1, 3_000_000_000)
+    before_expanded = await established("period=2021&as_of=2021-05-31")
+    assert (before_expanded["expansions"], before_expanded["area_ha"]) == (0, "0.0000")
+    calls = {
+        day: (await established(f"period=2021&as_of={day}"))["calls_for_investors"]
+        for day in ("2021-02-01", "2021-02-02", "2021-02-24", "2021-02-25", "2021-03-03")
+    }
+    # Ninh Phong from its call until its dossier arrived; Gia Sinh from its call on.
+    assert calls == {
+        "2021-02-01": 0,
+        "2021-02-02": 1,
+        "2021-02-24": 1,
+        "2021-02-25": 0,
+        "2021-03-03": 1,
+    }
+
+    sheet = await reporting.get(f"{path}&format=csv", headers=viewer)
+    rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    at = rows.index(["Thành lập, mở rộng"])
+    assert rows[at + 1][:3] == ["Cụm thành lập mới", "Cụm mở rộng", "Tổng số"]
+    assert rows[at + 2] == ["1", "1", "2", "30.0", "23.0", "9000000000", "1"]
+    workbook = await reporting.get(f"{path}&format=xlsx", headers=viewer)
+    book = openpyxl.load_workbook(io.BytesIO(workbook.content))
+    assert book.sheetnames[:2] == ["Cụm công nghiệp", "Thành lập, mở rộng"]
+    values = [cell.value for cell in book["Thành lập, mở rộng"][2]]
+    assert values == [1, 1, 2, 30, 23, 9_000_000_000, 1]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.consumer import EventConsumer, HandlerRegistry, RetryPolicy, TransientError
 from shared.db import Database
 from shared.events import Envelope
-from shared.kafka import dlq_topic
+from shared.kafka import dlq_topic, ensure_topics
 from tests.kafka_tools import (
     Contract,
     make_contract,
@@ -402,3 +402,34 @@ async def test_a_revision_not_known_yet_is_parked_and_read_after_the_upgrade(
         await upgraded.stop()
     assert await projection.state() == {"a": [1, 2, 3], "b": [10]}
     assert {r.status for r in await projection.dead_letters()} == {"redriven"}
+
+
+async def test_a_key_is_parked_on_its_topic_alone(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    """Two aggregates may share an id on two topics (a facility in the registry and in the
+    environment department): a poison event of one parks nothing of the other, whose order
+    relative to it no topic defines."""
+    c, other = projection.contract, make_contract()
+    await ensure_topics(kafka_bootstrap, [other.topic])
+    projection.registry.on(other.happened)(projection.registry.handlers[c.happened.type_name()])
+    projection.fail_notes.add("bad")
+    await produce_raw(
+        kafka_bootstrap,
+        c.topic,
+        record(Envelope.wrap(c.happened(thing_id="a", seq=1, note="bad"))),
+        record(Envelope.wrap(c.happened(thing_id="a", seq=2))),
+    )
+    await produce_raw(
+        kafka_bootstrap, other.topic, record(Envelope.wrap(other.happened(thing_id="a", seq=10)))
+    )
+    consumer = projection.consumer(kafka_bootstrap, f"topics-test-{uuid.uuid4().hex[:8]}")
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _dead_at_least(projection, 2))
+        assert await wait_until(lambda: _inbox_at_least(projection, 1))
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {"a": [10]}
+    statuses = [(r.topic, r.status, r.reason) for r in await projection.dead_letters()]
+    assert statuses == [(c.topic, "dead", "handler-failed"), (c.topic, "parked", "parked")]

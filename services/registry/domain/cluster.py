@@ -43,7 +43,10 @@ class Step(Lifecycle):
     """Each lifecycle command, and the statuses it may start from (Decree 32/2024's order)."""
 
     ESTABLISH = ("establish", {_S.PLANNED})
-    RECORD_CONSTRUCTION = ("record construction for", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
+    RECORD_CONSTRUCTION = (
+        "record construction for",
+        {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION, _S.OPERATING},
+    )
     START_OPERATION = ("start operation of", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
     EXPAND = ("expand", {_S.ESTABLISHED, _S.UNDER_CONSTRUCTION, _S.OPERATING})
     REMOVE = ("remove from the plan", {_S.PLANNED, _S.ESTABLISHED, _S.UNDER_CONSTRUCTION})
@@ -186,6 +189,9 @@ class Cluster:
         return self._event(ev.ClusterEstablished)
 
     def record_construction(self, report: ConstructionReport) -> ev.ClusterConstructionProgressed:
+        """Add reported infrastructure investment. An established cluster is then under
+        construction; an operating one keeps operating while it builds more (an expansion's
+        second phase, a treatment plant it lacked)."""
         Step.RECORD_CONSTRUCTION.check(self.status)
         total = self.infrastructure_investment_vnd + report.investment_vnd
         if total > MAX_INVESTMENT_VND:
@@ -194,7 +200,8 @@ class Cluster:
                 f"{MAX_INVESTMENT_VND} VND a cluster's records can hold; check the amount",
                 field="investment_vnd",
             )
-        self.status = ClusterStatus.UNDER_CONSTRUCTION
+        if self.status is ClusterStatus.ESTABLISHED:
+            self.status = ClusterStatus.UNDER_CONSTRUCTION
         self.infrastructure_investment_vnd = total
         return self._event(
             ev.ClusterConstructionProgressed,

@@ -1,11 +1,13 @@
-"""The reporting service's rules, pure Python: how a cluster stood on a date, from the dated
-facts its events record."""
+"""The reporting service's rules, pure Python: how a cluster stood on a date, and what was
+established or expanded between two, from the dated facts its events record."""
 
 from services.reporting.domain.clusters import (
     ClusterFact,
     ClusterState,
+    Establishments,
     as_of,
     effective_on,
+    established_between,
 )
 from services.reporting.domain.history import (
     Entry,
@@ -20,10 +22,12 @@ __all__ = [
     "ClusterFact",
     "ClusterState",
     "Entry",
+    "Establishments",
     "as_of",
     "described",
     "effective_on",
     "entry_of",
+    "established_between",
     "in_order",
     "registered_entry",
     "report_entries",

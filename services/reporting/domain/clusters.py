@@ -8,7 +8,7 @@ same day, in the order they were published.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -131,3 +131,43 @@ def as_of(cluster_id: str, facts: Iterable[ClusterFact], day: date) -> ClusterSt
     for fact in [*planned[:1], *(f for f in taken if f.kind != PLANNED)]:
         state.apply(fact)
     return state
+
+
+@dataclass(frozen=True)
+class Establishments:
+    """Clusters established or expanded between two days, by the dates of their decisions:
+    the new clusters' area and the area the expansions added, and the infrastructure
+    investment each of them reported from its decision until the second day."""
+
+    new_clusters: int = 0
+    expansions: int = 0
+    area_ha: Decimal = Decimal("0.0000")
+    industrial_land_area_ha: Decimal = Decimal("0.0000")
+    investment_vnd: int = 0
+
+
+def established_between(
+    facts: Mapping[str, Iterable[ClusterFact]], start: date, end: date
+) -> Establishments:
+    """What the establishment and expansion decisions dated in [start, end] add up to. A
+    cluster both established and expanded counts in both; its investment counts once, from
+    its first decision in the span."""
+    new = expanded = investment = 0
+    area = land = Decimal("0.0000")
+    for found in facts.values():
+        decided = False
+        for fact in sorted(found, key=lambda f: f.order):
+            if not start <= fact.effective_on <= end:
+                continue
+            d = fact.data
+            if fact.kind == "ClusterEstablished":
+                new, decided = new + 1, True
+                area += Decimal(d["area_ha"])
+                land += Decimal(d["industrial_land_area_ha"])
+            elif fact.kind == "ClusterExpanded":
+                expanded, decided = expanded + 1, True
+                area += Decimal(d["added_area_ha"])
+                land += Decimal(d["added_industrial_land_area_ha"])
+            elif fact.kind == "ClusterConstructionProgressed" and decided:
+                investment += int(d["investment_vnd"])
+    return Establishments(new, expanded, area, land, investment)
