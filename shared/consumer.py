@@ -27,7 +27,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import context, metrics
-from shared.db import Database, insert_ignoring_duplicates, insert_new, is_transient
+from shared.db import Database, insert_new, is_transient
 from shared.dead_letters import (
     PARKED,
     UNKNOWN_REVISION,
@@ -329,7 +329,7 @@ class EventConsumer:
                 places = {p for m, *_ in run if (p := _place(m)) is not None}
                 if places and await self.dead.blocks(session, places):
                     return 0
-                fresh = await self._record_all_in_inbox(
+                fresh = await self._record_in_inbox(
                     session, [e for _m, e, _ev, h in run if h is not None]
                 )
                 for message, envelope, event, handler in run:
@@ -403,23 +403,13 @@ class EventConsumer:
         async with self.db.transaction() as session:
             if place is not None and await self.dead.blocks(session, {place}):
                 return _Outcome(skipped=True)
-            if not await self._record_in_inbox(session, envelope):
+            if not await self._record_in_inbox(session, [envelope]):
                 return _Outcome(duplicate=True)
             with self._bound(envelope):
                 await handler(session, event, envelope)
         return _Outcome(applied=True)
 
-    async def _record_in_inbox(self, session: AsyncSession, envelope: Envelope) -> bool:
-        return await insert_ignoring_duplicates(
-            session,
-            self.inbox,
-            consumer=self.name,
-            event_id=envelope.id,
-            event_type=envelope.type,
-            processed_at=datetime.now(UTC),
-        )
-
-    async def _record_all_in_inbox(
+    async def _record_in_inbox(
         self, session: AsyncSession, envelopes: Sequence[Envelope]
     ) -> set[str]:
         """Record the events in the inbox with one statement; the ids that were not there."""

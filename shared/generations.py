@@ -269,11 +269,13 @@ class Generations:
         return await self.get(generation.id)
 
     async def fail(self, generation: Generation, error: str | None) -> None:
-        """Mark a rebuild failed (why, unless already said) and drop what it built; the live
+        """Drop what a rebuild built and mark it failed (why, unless already said); the live
         generation never changed."""
-        async with self.base.transaction() as session:
-            await self._finish(session, generation.id, State.FAILED, error)
-        await self._drop(generation.name)
+        try:
+            await self._drop(generation.name)
+        finally:
+            async with self.base.transaction() as session:
+                await self._finish(session, generation.id, State.FAILED, error)
 
     async def abort(self, generation_id: int, by: str) -> Generation:
         """Ask a rebuild under way to stop (it fails at its next progress step)."""

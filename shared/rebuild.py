@@ -82,21 +82,27 @@ class Rebuild:
                 consumer.start()
             await self._until_caught_up(generation, consumers)
             live = await self.generations.swap(generation)
-            log.info("rebuild of %s: generation %s is live", self.service, live.name)
-            self.progress(live)
-            return live
         except BaseException as exc:
-            # An abort's reason is already recorded: who asked for it.
-            reason = None if isinstance(exc, Aborted) else f"{type(exc).__name__}: {exc}"
             log.error("rebuild of %s failed; the live one serves on: %r", self.service, exc)
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.generations.fail(generation, reason))
+            await asyncio.shield(self._fail(generation, consumers, exc))
             raise
         finally:
-            for consumer in consumers:
-                await consumer.stop()
             metrics.REBUILD_EVENTS.labels(self.service, "done").set(0)
             metrics.REBUILD_EVENTS.labels(self.service, "total").set(0)
+        await _stop(consumers)
+        log.info("rebuild of %s: generation %s is live", self.service, live.name)
+        self.progress(live)
+        return live
+
+    async def _fail(
+        self, generation: Generation, consumers: Sequence[EventConsumer], exc: BaseException
+    ) -> None:
+        """Stop the generation's consumers, then drop it and say why (an abort's reason, who
+        asked for it, is already recorded)."""
+        await _stop(consumers)
+        reason = None if isinstance(exc, Aborted) else f"{type(exc).__name__}: {exc}"
+        with contextlib.suppress(Exception):
+            await self.generations.fail(generation, reason)
 
     async def _until_caught_up(
         self, generation: Generation, consumers: Sequence[EventConsumer]
@@ -116,6 +122,11 @@ class Rebuild:
             self.progress(await self.generations.get(generation.id))
             if not behind:
                 return
+
+
+async def _stop(consumers: Sequence[EventConsumer]) -> None:
+    for consumer in consumers:
+        await consumer.stop()
 
 
 def _progress(
