@@ -353,7 +353,7 @@ def dlq_list(service: ServiceArg) -> None:
         count = 0
         try:
             for consumer in consumers:
-                for row in await consumer.dead_letters():
+                for row in await consumer.dead.listed():
                     count += 1
                     typer.echo(
                         f"{row.seq}\t{consumer.name}\t{row.status}\t{row.reason}\t"

@@ -15,11 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -31,51 +29,26 @@ from shared.db import Database, insert_new, is_transient
 from shared.dead_letters import (
     PARKED,
     UNKNOWN_REVISION,
-    DeadLetter,
     DeadLetters,
-    envelope_of,
-    message_key,
+    describe,
+    place_of,
+)
+from shared.event_handlers import (
+    Handler,
+    HandlerRegistry,
+    RetryLater,
+    RetryPolicy,
+    TransientError,
 )
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent
-from shared.kafka import dlq_topic, new_consumer, new_producer
-from shared.settings import Settings
+from shared.kafka import new_consumer, new_producer
 from shared.tables import PlatformTables
 
 log = logging.getLogger(__name__)
 
-E = TypeVar("E", bound=Event)
-Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
-
 SYSTEM_AGENCY = "system"
-_ERROR_HEADER_LIMIT = 4000
-
-
-class TransientError(Exception):
-    """Raised by a handler for a failure that may pass (a dependency briefly unavailable)."""
-
-
-class RetryLater(Exception):
-    """A message still failed transiently after every attempt: fetch it again later."""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 5
-    initial_backoff_s: float = 0.2
-    max_backoff_s: float = 10.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(
-            max_attempts=settings.consumer_max_attempts,
-            initial_backoff_s=settings.consumer_backoff_initial_s,
-            max_backoff_s=settings.consumer_backoff_max_s,
-        )
-
-    def delay(self, attempt: int) -> float:
-        return min(self.initial_backoff_s * 2 ** (attempt - 1), self.max_backoff_s)
 
 
 @dataclass
@@ -84,33 +57,6 @@ class _Outcome:
     duplicate: bool = False
     skipped: bool = False
     dead: str | None = None
-
-
-@dataclass
-class HandlerRegistry:
-    """Handlers by event type; a consumer subscribes to the topics of the types it handles."""
-
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    topics: set[str] = field(default_factory=set)
-
-    def on(self, event_type: type[E]) -> Callable[[Handler], Handler]:
-        def register(fn: Handler) -> Handler:
-            self.handlers[event_type.type_name()] = fn
-            self.topics.add(event_type.topic())
-            return fn
-
-        return register
-
-    def knows_earlier_revision(self, ce_type: str) -> bool:
-        """Whether `ce_type` is a later revision of a type handled here (`….v3` when `….v2`
-        is): an event this consumer must not skip, but cannot read until it is upgraded."""
-        base, _, revision = ce_type.rpartition(".v")
-        if not base or not revision.isdigit():
-            return False
-        return any(
-            known.rpartition(".v")[0] == base and int(known.rpartition(".v")[2]) < int(revision)
-            for known in self.handlers
-        )
 
 
 class EventConsumer:
@@ -326,7 +272,7 @@ class EventConsumer:
         duplicates: list[str] = []
         try:
             async with self.db.transaction() as session:
-                places = {p for m, *_ in run if (p := _place(m)) is not None}
+                places = {p for m, *_ in run if (p := place_of(m)) is not None}
                 if places and await self.dead.blocks(session, places):
                     return 0
                 fresh = await self._record_in_inbox(
@@ -372,7 +318,7 @@ class EventConsumer:
     ) -> _Outcome:
         for attempt in range(1, self.retry.max_attempts + 1):
             try:
-                return await self._apply(envelope, event, handler, place=_place(message))
+                return await self._apply(envelope, event, handler, place=place_of(message))
             except Exception as exc:
                 if not (isinstance(exc, TransientError) or is_transient(exc)):
                     log.error(
@@ -382,7 +328,7 @@ class EventConsumer:
                         envelope.id,
                         exc,
                     )
-                    return _Outcome(dead=_describe(exc))
+                    return _Outcome(dead=describe(exc))
                 metrics.EVENTS_FAILED.labels(self.name, envelope.type, "transient").inc()
                 if attempt == self.retry.max_attempts:
                     raise RetryLater(
@@ -430,48 +376,13 @@ class EventConsumer:
     async def _dead_letter(
         self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str
     ) -> None:
-        """To `<topic>.dlq`, then record it; a crash in between repeats both, harmlessly."""
         assert self._producer is not None
-        now = datetime.now(UTC)
-        headers = [
-            *(message.headers or ()),
-            ("dlq_reason", reason.encode()),
-            ("dlq_error", error[:_ERROR_HEADER_LIMIT].encode()),
-            ("dlq_consumer", self.name.encode()),
-            ("dlq_topic", message.topic.encode()),
-            ("dlq_partition", str(message.partition).encode()),
-            ("dlq_offset", str(message.offset).encode()),
-            ("dlq_time", now.isoformat().encode()),
-        ]
-        await self._producer.send_and_wait(
-            dlq_topic(message.topic), value=message.value, key=message.key, headers=headers
-        )
+        await self.dead.send(self._producer, message, envelope, reason=reason, error=error)
         metrics.DLQ_MESSAGES.labels(self.name, message.topic, reason).inc()
-        await self.dead.record(message, envelope, reason=reason, error=error, at=now)
-        log.warning(
-            "consumer %s: %s:%s@%s dead-lettered (%s): %s",
-            self.name,
-            message.topic,
-            message.partition,
-            message.offset,
-            reason,
-            error.splitlines()[0][:300],
-        )
-
-    # -- operators -------------------------------------------------------------------------
-
-    async def dead_letters(self, *, include_resolved: bool = False) -> list[DeadLetter]:
-        """This consumer's dead-lettered and parked messages, oldest first."""
-        return await self.dead.listed(include_resolved=include_resolved)
 
     async def _resume_readable_revisions(self) -> None:
         """Re-drive the keys parked behind a revision this consumer has since learnt to read."""
-        parked = [
-            row
-            for row in await self.dead.listed()
-            if row.reason == UNKNOWN_REVISION and row.event_type in self.registry.handlers
-        ]
-        for key in dict.fromkeys(row.key for row in parked if row.key is not None):
+        for key in await self.dead.parked_behind_revisions(self.registry.handlers):
             applied = await self.redrive(key)
             log.info("consumer %s: re-drove %d parked event(s) of key %s", self.name, applied, key)
 
@@ -480,30 +391,9 @@ class EventConsumer:
 
         Returns how many were applied. Those left stay dead-lettered and keep the key parked.
         """
-        applied = 0
-        for row in await self.dead.of_key(key):
-            try:
-                envelope = envelope_of(row)
-                handler = self.registry.handlers[envelope.type]
-                event = self.catalog.decode(envelope)
-                await self._apply(envelope, event, handler, place=None)
-            except Exception as exc:
-                await self.dead.mark(row, status="dead", error=_describe(exc))
-                return applied
-            await self.dead.mark(row, status="redriven")
-            applied += 1
-        return applied
 
+        async def apply(envelope: Envelope) -> None:
+            handler = self.registry.handlers[envelope.type]
+            await self._apply(envelope, self.catalog.decode(envelope), handler, place=None)
 
-def _place(message: ConsumerRecord) -> tuple[str, str] | None:
-    """Where a message's order holds: its topic and key (None for a message without a key)."""
-    key = message_key(message)
-    return None if key is None else (message.topic, key)
-
-
-def _describe(exc: BaseException) -> str:
-    return (
-        "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        + "\n"
-        + "".join(traceback.format_tb(exc.__traceback__, limit=5))
-    )
+        return await self.dead.redrive(key, apply)

@@ -8,17 +8,23 @@ blocked until an operator re-drives them; a re-driven row becomes `redriven`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from sqlalchemy import Select, Table, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, insert_ignoring_duplicates
 from shared.events.envelope import Envelope
+from shared.kafka import dlq_topic
+
+log = logging.getLogger(__name__)
+_ERROR_HEADER_LIMIT = 4000
 
 BLOCKING = ("dead", "parked")
 PARKED = "parked"
@@ -81,6 +87,63 @@ class DeadLetters:
                 created_at=at,
             )
 
+    async def send(
+        self,
+        producer: AIOKafkaProducer,
+        message: ConsumerRecord,
+        envelope: Envelope | None,
+        *,
+        reason: str,
+        error: str,
+    ) -> None:
+        """To `<topic>.dlq` with the reason in its headers, then kept here; a crash in between
+        repeats both, harmlessly."""
+        now = datetime.now(UTC)
+        headers = [
+            *(message.headers or ()),
+            ("dlq_reason", reason.encode()),
+            ("dlq_error", error[:_ERROR_HEADER_LIMIT].encode()),
+            ("dlq_consumer", self.consumer.encode()),
+            ("dlq_topic", message.topic.encode()),
+            ("dlq_partition", str(message.partition).encode()),
+            ("dlq_offset", str(message.offset).encode()),
+            ("dlq_time", now.isoformat().encode()),
+        ]
+        await producer.send_and_wait(
+            dlq_topic(message.topic), value=message.value, key=message.key, headers=headers
+        )
+        await self.record(message, envelope, reason=reason, error=error, at=now)
+        log.warning(
+            "consumer %s: %s:%s@%s dead-lettered (%s): %s",
+            self.consumer,
+            message.topic,
+            message.partition,
+            message.offset,
+            reason,
+            error.splitlines()[0][:300],
+        )
+
+    async def redrive(self, key: str, apply: Callable[[Envelope], Awaitable[None]]) -> int:
+        """`apply` the key's dead-lettered events in order, each marked re-driven once it is;
+        stop at the first that fails again (marked dead, with its error). How many applied."""
+        applied = 0
+        for row in await self.of_key(key):
+            try:
+                await apply(envelope_of(row))
+            except Exception as exc:
+                await self.mark(row, status="dead", error=describe(exc))
+                return applied
+            await self.mark(row, status="redriven")
+            applied += 1
+        return applied
+
+    async def parked_behind_revisions(self, readable: Iterable[str]) -> list[str]:
+        """The keys parked behind an event of a revision now `readable` (event types)."""
+        known = set(readable)
+        rows = await self.listed()
+        found = [r.key for r in rows if r.reason == UNKNOWN_REVISION and r.event_type in known]
+        return list(dict.fromkeys(k for k in found if k is not None))
+
     async def listed(self, *, include_resolved: bool = False) -> list[DeadLetter]:
         """Oldest first; only those still blocking unless `include_resolved`."""
         t = self.table
@@ -120,3 +183,18 @@ def _fit(value: str | None, column: Any) -> str | None:
 
 def message_key(message: ConsumerRecord) -> str | None:
     return message.key.decode(errors="replace") if message.key is not None else None
+
+
+def describe(exc: BaseException) -> str:
+    """An error as a dead letter keeps it: the exception, then where it was raised."""
+    return (
+        "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        + "\n"
+        + "".join(traceback.format_tb(exc.__traceback__, limit=5))
+    )
+
+
+def place_of(message: ConsumerRecord) -> tuple[str, str] | None:
+    """Where a message's order holds: its topic and key (None for a message without a key)."""
+    key = message_key(message)
+    return None if key is None else (message.topic, key)

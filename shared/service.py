@@ -21,8 +21,9 @@ from sqlalchemy import MetaData, Table
 
 from shared import rebuild_api
 from shared.commands import Commands
-from shared.consumer import E, EventConsumer, Handler, HandlerRegistry, RetryPolicy
+from shared.consumer import EventConsumer
 from shared.db import Database, Sessions
+from shared.event_handlers import E, Handler, HandlerRegistry, RetryPolicy
 from shared.events import catalog
 from shared.generations import BASE, Generation, Generations
 from shared.http import Hook, create_service_app

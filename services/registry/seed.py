@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from services.registry import handlers as h
 from services.registry import schemas as s
 from services.registry.domain import ClusterRules, with_check_digit
-from services.registry.seed_ha_noi import SECTORS as HA_NOI_PLAN_SECTORS
-from services.registry.seed_ha_noi import Sampled, load_ha_noi_plan
+from services.registry.ha_noi_plan import SECTORS as HA_NOI_PLAN_SECTORS
+from services.registry.ha_noi_plan import Sampled
+from services.registry.seed_ha_noi import load_ha_noi_plan
 from shared.commands import Commands
 from shared.domain import today
 from shared.events.registry import DossierKind, EnterpriseKind, PlacementPurpose

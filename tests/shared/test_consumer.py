@@ -14,8 +14,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, String, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.consumer import EventConsumer, HandlerRegistry, RetryPolicy, TransientError
+from shared.consumer import EventConsumer
 from shared.db import Database
+from shared.event_handlers import HandlerRegistry, RetryPolicy, TransientError
 from shared.events import Envelope
 from shared.kafka import dlq_topic, ensure_topics
 from tests.kafka_tools import (

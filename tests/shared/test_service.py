@@ -14,8 +14,8 @@ from services.registry.app import service as registry
 from shared.auth import mint_token
 from shared.cli import app as ccn
 from shared.cli import load_service
-from shared.consumer import RetryPolicy
 from shared.db import Database
+from shared.event_handlers import RetryPolicy
 from shared.events import catalog
 from shared.localinfra import PostgresServer, free_port
 from shared.migrations import alembic_config, upgrade_async
