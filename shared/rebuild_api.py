@@ -76,19 +76,7 @@ class GenerationView(BaseModel):
 
     @classmethod
     def of(cls, generation: Generation) -> GenerationView:
-        return cls(
-            id=generation.id,
-            name=generation.name,
-            state=generation.state,
-            requested_by=generation.requested_by,
-            started_at=generation.started_at,
-            finished_at=generation.finished_at,
-            events_done=generation.events_done,
-            events_total=generation.events_total,
-            rate_per_s=generation.rate_per_s,
-            eta_s=generation.eta_s,
-            error=generation.error,
-        )
+        return cls.model_validate(generation, from_attributes=True)
 
 
 class GenerationsView(BaseModel):
@@ -138,8 +126,8 @@ async def start_rebuild(
 )
 async def list_rebuilds(_operator: Operator, rebuilds: RebuildsDep) -> GenerationsView:
     generations = await rebuilds.generations.listed()
-    live = await rebuilds.generations.live()
-    return GenerationsView(live=live.id, items=[GenerationView.of(g) for g in generations])
+    live = max(g.id for g in generations if g.state is State.LIVE)
+    return GenerationsView(live=live, items=[GenerationView.of(g) for g in generations])
 
 
 @router.get(

@@ -8,13 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.reporting.app import service as reporting
 from shared.db import Database
 from shared.localinfra import KafkaBroker, PostgresServer, free_port
 from tests.apis import Templates, live
-from tests.kafka_tools import wait_until
+from tests.kafka_tools import unread, wait_until
 
 
 @pytest.fixture(scope="session")
@@ -91,39 +90,27 @@ async def pg_db(postgres_url: str) -> AsyncIterator[Database]:
 
 async def _unread(bootstrap: str) -> int:
     """How many events the reporting service's consumer groups have not yet committed."""
-    unread = 0
-    for group_id in (f"{reporting.name}.{p.name}" for p in reporting.projections):
-        group = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False
-        )
-        await group.start()
-        try:
-            known = await group.topics()  # also fetches the topics' partitions
-            partitions = [
-                TopicPartition(topic, p)
-                for topic in reporting.consumed_topics()
-                if topic in known
-                for p in group.partitions_for_topic(topic) or ()
-            ]
-            ends = await group.end_offsets(partitions) if partitions else {}
-            for tp in partitions:
-                unread += ends[tp] - ((await group.committed(tp)) or 0)
-        finally:
-            await group.stop()
-    return unread
+    return await unread(bootstrap, reporting)
 
 
 @pytest.fixture
-async def reporting_drained(templates: Templates, kafka_bootstrap: str) -> None:
+def drain_database_url(templates: Templates) -> Iterator[str]:
+    """A scratch reporting database, made before any event loop runs (a template's first
+    copy migrates it synchronously)."""
+    with templates.database(reporting) as url:
+        yield url
+
+
+@pytest.fixture
+async def reporting_drained(drain_database_url: str, kafka_bootstrap: str) -> None:
     """What earlier tests left unread of the reporting service's topics, read into a scratch
     database and committed: the consumer groups are shared by every test of the run, so a test
     that starts the reporting service then reads its own events only."""
     if await _unread(kafka_bootstrap) == 0:
         return
-    with templates.database(reporting) as scratch:
-        async with live(kafka_bootstrap, (reporting, scratch)):
+    async with live(kafka_bootstrap, (reporting, drain_database_url)):
 
-            async def caught_up() -> bool:
-                return await _unread(kafka_bootstrap) == 0
+        async def caught_up() -> bool:
+            return await _unread(kafka_bootstrap) == 0
 
-            assert await wait_until(caught_up, timeout_s=300), "earlier events never drained"
+        assert await wait_until(caught_up, timeout_s=300), "earlier events never drained"

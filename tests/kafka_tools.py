@@ -7,13 +7,17 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from shared.db import Database, new_metadata
 from shared.events import Event, EventCatalog
-from shared.kafka import ensure_topics
+from shared.generations import BASE, Generation
+from shared.kafka import ensure_topics, topic_offsets
+from shared.service import ServiceSpec
 from shared.tables import PlatformTables, add_platform_tables
 
 
@@ -120,3 +124,25 @@ async def wait_until(
 async def setup_service_db(db: Database, contract: Contract, bootstrap: str) -> None:
     await db.create_all(contract.metadata)  # type: ignore[arg-type]
     await ensure_topics(bootstrap, contract.catalog.topics())
+
+
+async def unread(bootstrap: str, spec: ServiceSpec[Any], generation: Generation = BASE) -> int:
+    """How many events the service's consumer groups (in `generation`) have not committed,
+    each group over the topics it reads."""
+    _begin, end = await topic_offsets(bootstrap, spec.consumed_topics())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        left = 0
+        for projection in spec.projections:
+            group = generation.group(f"{spec.name}.{projection.name}")
+            try:
+                committed = await admin.list_consumer_group_offsets(group)
+            except GroupCoordinatorNotAvailableError:
+                committed = {}  # no group has committed anything on this broker yet
+            for tp, last in end.items():
+                if tp.topic in projection.handlers.topics:
+                    left += max(0, last - (committed[tp].offset if tp in committed else 0))
+        return left
+    finally:
+        await admin.close()

@@ -8,16 +8,14 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import select, text
 
 from services.reporting import tables
 from services.reporting.app import service
 from shared.db import Database
 from shared.generations import Generation, Generations
-from shared.kafka import topic_offsets
 from tests.apis import problem
-from tests.kafka_tools import wait_until
+from tests.kafka_tools import unread, wait_until
 from tests.reporting.factory import Reporting
 from tests.reporting.test_cluster_reports import _cluster, _lifecycle, _tenant
 
@@ -55,20 +53,7 @@ async def _rebuilt(reporting: Reporting, publish_meanwhile: Sequence[Any] = ()) 
 
 async def _caught_up(bootstrap: str, generation: Generation) -> bool:
     """Whether every consumer group of `generation` has committed every partition's end."""
-    topics = service.consumed_topics()
-    _begin, end = await topic_offsets(bootstrap, topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        for projection in service.projections:
-            group = generation.group(f"{service.name}.{projection.name}")
-            committed = await admin.list_consumer_group_offsets(group)
-            mine = {tp for tp in end if tp.topic in projection.handlers.topics}
-            if any((committed[tp].offset if tp in committed else 0) < end[tp] for tp in mine):
-                return False
-    finally:
-        await admin.close()
-    return True
+    return await unread(bootstrap, service, generation) == 0
 
 
 async def _contents(db: Database) -> dict[str, list[tuple[Any, ...]]]:
