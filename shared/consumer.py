@@ -21,11 +21,9 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
-from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import context, metrics
-from shared.db import Database, insert_new, is_transient
+from shared.db import Database, is_transient
 from shared.dead_letters import (
     PARKED,
     UNKNOWN_REVISION,
@@ -43,6 +41,8 @@ from shared.event_handlers import (
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent
+from shared.gathered import gathered_writes
+from shared.inbox import Inbox
 from shared.kafka import new_consumer, new_producer
 from shared.tables import PlatformTables
 
@@ -81,7 +81,7 @@ class EventConsumer:
         self.name = name
         self.group_id = group_id or name
         self.db = db
-        self.inbox: Table = tables.inbox
+        self.inbox = Inbox(tables.inbox, name)
         self.dead = DeadLetters(db, tables.dead_letters, name)
         self.catalog = catalog
         self.registry = registry
@@ -162,16 +162,24 @@ class EventConsumer:
         assert consumer is not None
         while not self._stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
+            taken = await self._apply_together(batches)
+            offsets = {}
             for tp, messages in batches.items():
-                await self._process_partition(consumer, tp, messages)
+                done = taken.get(tp, 0) + await self._one_by_one(
+                    consumer, tp, messages[taken.get(tp, 0) :]
+                )
+                if done:
+                    offsets[tp] = messages[done - 1].offset + 1
+            if offsets:
+                await self._commit_offsets(offsets)
             await self._update_lag(consumer)
 
-    async def _process_partition(
+    async def _one_by_one(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, messages: Sequence[ConsumerRecord]
-    ) -> None:
-        together = await self._apply_together(messages)
-        next_offset = messages[together - 1].offset + 1 if together else None
-        for message in messages[together:]:
+    ) -> int:
+        """Process messages of one partition in turn; how many are done."""
+        done = 0
+        for message in messages:
             if self._stopping.is_set():
                 break
             try:
@@ -181,9 +189,8 @@ class EventConsumer:
                 consumer.seek(tp, message.offset)
                 await self._sleep(self.retry.max_backoff_s)
                 break
-            next_offset = message.offset + 1
-        if next_offset is not None:
-            await self._commit_offsets({tp: next_offset})
+            done += 1
+        return done
 
     async def _commit_offsets(self, offsets: dict[TopicPartition, int]) -> None:
         assert self._consumer is not None
@@ -250,11 +257,51 @@ class EventConsumer:
         else:
             self._count_applied(message.topic, envelope)
 
-    async def _apply_together(self, messages: Sequence[ConsumerRecord]) -> int:
-        """Apply the leading run of ordinary messages in one transaction, and return how many
-        it took (0: none). Ordinary means decodable, of a known type, and of no parked key;
-        if any of them fails, nothing of the run is kept and each goes the one-by-one way,
-        with its retries and dead letters. A replay reads thousands of events a second so."""
+    async def _apply_together(
+        self, batches: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> dict[TopicPartition, int]:
+        """Apply each partition's leading run of ordinary messages, all in one transaction, and
+        return how many of each partition it took (none: nothing). Ordinary means decodable, of
+        a known type, and of no parked key; if any of them fails, nothing is kept and each goes
+        the one-by-one way, with its retries and dead letters. A replay reads thousands of
+        events a second so."""
+        runs = {tp: self._ordinary_run(messages) for tp, messages in batches.items()}
+        run = [item for items in runs.values() for item in items]
+        if len(run) < 2 or self._stopping.is_set():
+            return {}
+        applied: list[tuple[str, Envelope]] = []
+        duplicates: list[str] = []
+        try:
+            async with self.db.transaction() as session:
+                places = {p for m, *_ in run if (p := place_of(m)) is not None}
+                if places and await self.dead.blocks(session, places):
+                    return {}
+                fresh = await self.inbox.record(session, [e for _m, e, _ev, h in run if h])
+                async with gathered_writes(session):
+                    for message, envelope, event, handler in run:
+                        if handler is None:
+                            continue
+                        if envelope.id not in fresh:
+                            duplicates.append(envelope.type)
+                            continue
+                        fresh.discard(envelope.id)  # a second copy in one run is a duplicate
+                        with self._bound(envelope):
+                            await handler(session, event, envelope)
+                        applied.append((message.topic, envelope))
+        except Exception as exc:
+            log.info(
+                "consumer %s: %d events together failed (%r); one by one", self.name, len(run), exc
+            )
+            return {}
+        for topic, envelope in applied:
+            self._count_applied(topic, envelope)
+        for event_type in duplicates:
+            metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
+        return {tp: len(items) for tp, items in runs.items() if items}
+
+    def _ordinary_run(
+        self, messages: Sequence[ConsumerRecord]
+    ) -> list[tuple[ConsumerRecord, Envelope, Event | None, Handler | None]]:
         run: list[tuple[ConsumerRecord, Envelope, Event | None, Handler | None]] = []
         for message in messages:
             try:
@@ -266,38 +313,7 @@ class EventConsumer:
             if handler is None and self.registry.knows_earlier_revision(envelope.type):
                 break
             run.append((message, envelope, event, handler))
-        if len(run) < 2 or self._stopping.is_set():
-            return 0
-        applied: list[tuple[str, Envelope]] = []
-        duplicates: list[str] = []
-        try:
-            async with self.db.transaction() as session:
-                places = {p for m, *_ in run if (p := place_of(m)) is not None}
-                if places and await self.dead.blocks(session, places):
-                    return 0
-                fresh = await self._record_in_inbox(
-                    session, [e for _m, e, _ev, h in run if h is not None]
-                )
-                for message, envelope, event, handler in run:
-                    if handler is None:
-                        continue
-                    if envelope.id not in fresh:
-                        duplicates.append(envelope.type)
-                        continue
-                    fresh.discard(envelope.id)  # a second copy in the same run is a duplicate
-                    with self._bound(envelope):
-                        await handler(session, event, envelope)
-                    applied.append((message.topic, envelope))
-        except Exception as exc:
-            log.info(
-                "consumer %s: %d events together failed (%r); one by one", self.name, len(run), exc
-            )
-            return 0
-        for topic, envelope in applied:
-            self._count_applied(topic, envelope)
-        for event_type in duplicates:
-            metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
-        return len(run)
+        return run
 
     def _count_applied(self, topic: str, envelope: Envelope) -> None:
         metrics.EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
@@ -349,29 +365,11 @@ class EventConsumer:
         async with self.db.transaction() as session:
             if place is not None and await self.dead.blocks(session, {place}):
                 return _Outcome(skipped=True)
-            if not await self._record_in_inbox(session, [envelope]):
+            if not await self.inbox.record(session, [envelope]):
                 return _Outcome(duplicate=True)
             with self._bound(envelope):
                 await handler(session, event, envelope)
         return _Outcome(applied=True)
-
-    async def _record_in_inbox(
-        self, session: AsyncSession, envelopes: Sequence[Envelope]
-    ) -> set[str]:
-        """Record the events in the inbox with one statement; the ids that were not there."""
-        if not envelopes:
-            return set()
-        now = datetime.now(UTC)
-        rows = {
-            e.id: {
-                "consumer": self.name,
-                "event_id": e.id,
-                "event_type": e.type,
-                "processed_at": now,
-            }
-            for e in envelopes
-        }
-        return await insert_new(session, self.inbox, list(rows.values()), returning="event_id")
 
     async def _dead_letter(
         self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import MetaData, Table, event, text
+from sqlalchemy import MetaData, Table, bindparam, event, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from shared.gathered import write
 
 # Stable constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -116,6 +118,11 @@ def _inserting(dialect: Any, table: Table) -> Any:
 
 
 @functools.cache
+def _inserting_new(dialect: Any, table: Table, returning: str) -> Any:
+    return dialect.insert(table).on_conflict_do_nothing().returning(table.c[returning])
+
+
+@functools.cache
 def _upserting(dialect: Any, table: Table, key: str, changed: tuple[str, ...]) -> Any:
     insert = dialect.insert(table)
     return insert.on_conflict_do_update(
@@ -123,10 +130,18 @@ def _upserting(dialect: Any, table: Table, key: str, changed: tuple[str, ...]) -
     )
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, table: Table, **values: Any) -> bool:
-    """INSERT the row unless a unique key already holds one; True if it was inserted."""
-    result = await session.execute(_inserting(_dialect(session), table), values)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+@functools.cache
+def _updating(table: Table, key: str, changed: tuple[str, ...]) -> Any:
+    return (
+        update(table)
+        .where(table.c[key] == bindparam("key_"))
+        .values({name: bindparam(f"{name}_") for name in changed})
+    )
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, table: Table, **values: Any) -> None:
+    """INSERT the row unless a unique key already holds one."""
+    await write(session, table, _inserting(_dialect(session), table), values)
 
 
 async def insert_new(
@@ -134,20 +149,25 @@ async def insert_new(
 ) -> set[Any]:
     """INSERT the rows in one statement, skipping those a unique key already holds; the
     `returning` column of the rows inserted."""
-    statement = (
-        _dialect(session)
-        .insert(table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(table.c[returning])
-    )
-    return set((await session.execute(statement)).scalars())
+    if not rows:
+        return set()
+    statement = _inserting_new(_dialect(session), table, returning)
+    return set((await session.execute(statement, rows)).scalars())
 
 
 async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
     """INSERT the row, or UPDATE the one that has its `key` already."""
     changed = tuple(sorted(name for name in values if name != key))
-    await session.execute(_upserting(_dialect(session), table, key, changed), values)
+    await write(session, table, _upserting(_dialect(session), table, key, changed), values)
+
+
+async def update_row(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
+    """UPDATE the row whose `key` column holds `values[key]` with the other values."""
+    changed = tuple(sorted(name for name in values if name != key))
+    parameters = {f"{name}_": values[name] for name in changed}
+    statement = _updating(table, key, changed)
+    row = {"key_": values[key], **parameters}
+    await write(session, table, statement, row, updating=(key, values[key]))
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -44,14 +44,22 @@ class RetryPolicy:
 
 @dataclass
 class HandlerRegistry:
-    """Handlers by event type; a consumer subscribes to the topics of the types it handles."""
+    """Handlers by event type; a consumer subscribes to the topics of the types it handles.
+    Several handlers of one type run in the order they were registered, in one transaction."""
 
     handlers: dict[str, Handler] = field(default_factory=dict)
     topics: set[str] = field(default_factory=set)
+    _chains: dict[str, list[Handler]] = field(default_factory=dict)
 
     def on(self, event_type: type[E]) -> Callable[[Handler], Handler]:
+        """Decorator: `fn` applies events of `event_type` (once, if registered twice)."""
+
         def register(fn: Handler) -> Handler:
-            self.handlers[event_type.type_name()] = fn
+            name = event_type.type_name()
+            chain = self._chains.setdefault(name, [])
+            if fn not in chain:
+                chain.append(fn)
+            self.handlers[name] = chain[0] if len(chain) == 1 else _in_turn(tuple(chain))
             self.topics.add(event_type.topic())
             return fn
 
@@ -67,3 +75,11 @@ class HandlerRegistry:
             known.rpartition(".v")[0] == base and int(known.rpartition(".v")[2]) < int(revision)
             for known in self.handlers
         )
+
+
+def _in_turn(chain: tuple[Handler, ...]) -> Handler:
+    async def each(session: AsyncSession, event: Any, envelope: Envelope) -> None:
+        for handler in chain:
+            await handler(session, event, envelope)
+
+    return each

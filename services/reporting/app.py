@@ -24,7 +24,6 @@ service: ServiceSpec[None] = ServiceSpec(
         projections.registry,
         projections.environment,
         projections.promotion,
-        projections.timeline,
     ],
 )
 

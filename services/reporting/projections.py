@@ -30,6 +30,17 @@ from shared.service import Projection
 registry = Projection("reporting-registry")
 """Everything the registry publishes that the reports use, in one consumer group."""
 
+environment = Projection("reporting-environment")
+"""The environment department's decisions on facilities (and, for province reports, what
+its inspections found)."""
+
+promotion = Projection("reporting-promotion")
+"""The khuyến công centre's projects: each movement of their money, and what they produced."""
+
+SOURCES = {"registry": registry, "environment": environment, "promotion": promotion}
+"""Each service's events, read once by one consumer group of this service. Each facility's
+history is written by the group that reads the event, with whatever else the event changes."""
+
 CLUSTER_EVENTS = (
     ev.ClusterPlanned,
     ev.ClusterEstablished,
@@ -100,38 +111,6 @@ async def on_enterprise_registered(
     session: AsyncSession, event: ev.EnterpriseRegistered, envelope: Envelope
 ) -> None:
     await Projections(session).enterprise(event.enterprise_id, event.kind.value)
-
-
-timeline = Projection("reporting-timeline")
-"""Each facility's history: the registry's, the environment department's and the khuyến công
-centre's events that concern it."""
-
-
-async def on_described_event(session: AsyncSession, event: ev.Event, envelope: Envelope) -> None:
-    entry = entry_of(event)
-    if entry is not None:
-        await Timeline(session).add(entry, event_id=envelope.id)
-
-
-for _told in catalog:
-    if described(_told) is not None:
-        timeline.on(_told)(on_described_event)
-
-
-@timeline.on(ev.FacilityRegistered)
-async def on_facility_recorded(
-    session: AsyncSession, event: ev.FacilityRegistered, envelope: Envelope
-) -> None:
-    recorded_on = envelope.time.astimezone(VIETNAM).date()
-    await Timeline(session).add(registered_entry(event, recorded_on), event_id=envelope.id)
-
-
-@timeline.on(ev.ClusterPeriodReportFiled)
-async def on_period_report_filed(
-    session: AsyncSession, event: ev.ClusterPeriodReportFiled, envelope: Envelope
-) -> None:
-    for entry in report_entries(event):
-        await Timeline(session).add(entry, event_id=envelope.id)
 
 
 # -- what province reports count besides clusters --------------------------------------------
@@ -243,11 +222,6 @@ async def on_dossier_step(
     )
 
 
-environment = Projection("reporting-environment")
-"""The environment department's decisions on facilities (and, for province reports, what
-its inspections found)."""
-
-
 @environment.on(env.FacilityClassifiedPolluting)
 @environment.on(env.FacilityDeclassified)
 async def on_pollution_decision(
@@ -335,9 +309,6 @@ async def on_violation_closed(
     )
 
 
-promotion = Projection("reporting-promotion")
-"""The khuyến công centre's projects: each movement of their money, and what they produced."""
-
 MOVEMENTS: dict[type[ev.Event], tuple[str, str | None, str | None]] = {
     pro.ProjectProposed: ("proposed", "start_date", None),
     pro.ProjectApproved: ("approved", "decision_date", "approved_support_vnd"),
@@ -371,3 +342,33 @@ async def on_project_moved(session: AsyncSession, event: Any, envelope: Envelope
         counterpart_vnd=getattr(event, "counterpart_vnd", 0) if kind == "approved" else 0,
         outputs=outputs.model_dump_json() if outputs is not None else None,
     )
+
+
+# -- each facility's history across the agencies ---------------------------------------------
+
+
+async def on_described_event(session: AsyncSession, event: ev.Event, envelope: Envelope) -> None:
+    entry = entry_of(event)
+    if entry is not None:
+        await Timeline(session).add(entry, event_id=envelope.id)
+
+
+for _told in catalog:
+    if described(_told) is not None:
+        SOURCES[_told.service].on(_told)(on_described_event)
+
+
+@registry.on(ev.FacilityRegistered)
+async def on_facility_recorded(
+    session: AsyncSession, event: ev.FacilityRegistered, envelope: Envelope
+) -> None:
+    recorded_on = envelope.time.astimezone(VIETNAM).date()
+    await Timeline(session).add(registered_entry(event, recorded_on), event_id=envelope.id)
+
+
+@registry.on(ev.ClusterPeriodReportFiled)
+async def on_period_report_filed(
+    session: AsyncSession, event: ev.ClusterPeriodReportFiled, envelope: Envelope
+) -> None:
+    for entry in report_entries(event):
+        await Timeline(session).add(entry, event_id=envelope.id)

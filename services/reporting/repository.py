@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.reporting import tables as t
 from services.reporting.domain import ClusterFact, Entry
-from shared.db import insert_ignoring_duplicates, upsert
+from shared.db import insert_ignoring_duplicates, update_row, upsert
 from shared.events.registry import DossierStep
 from shared.principal import Scope
 from shared.repository import in_scope
@@ -56,9 +56,7 @@ class Projections:
         await insert_ignoring_duplicates(self.session, t.tenancies, end_date=None, **tenancy)
 
     async def tenancy_ended(self, tenancy_id: str, end_date: date) -> None:
-        await self.session.execute(
-            update(t.tenancies).where(t.tenancies.c.id == tenancy_id).values(end_date=end_date)
-        )
+        await update_row(self.session, t.tenancies, key="id", id=tenancy_id, end_date=end_date)
 
     async def facility(self, **facility: Any) -> None:
         await upsert(self.session, t.facilities, key="id", **facility)
@@ -184,7 +182,7 @@ class ProvinceFacts:
         await insert_ignoring_duplicates(self.session, table, **row)
 
     async def update(self, table: Any, record_id: str, **values: Any) -> None:
-        await self.session.execute(update(table).where(table.c.id == record_id).values(**values))
+        await update_row(self.session, table, key="id", id=record_id, **values)
 
     async def provinces(self) -> list[str]:
         """The provinces with anything on record here."""
@@ -195,10 +193,8 @@ class ProvinceFacts:
         return sorted(found)
 
     async def placement_closed(self, placement_id: str, on: date, outcome: str) -> None:
-        await self.session.execute(
-            update(t.placements)
-            .where(t.placements.c.id == placement_id)
-            .values(closed_on=on, outcome=outcome)
+        await update_row(
+            self.session, t.placements, key="id", id=placement_id, closed_on=on, outcome=outcome
         )
 
     async def relocated(self, province_code: str, start: date, end: date) -> int:

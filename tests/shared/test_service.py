@@ -15,8 +15,9 @@ from shared.auth import mint_token
 from shared.cli import app as ccn
 from shared.cli import load_service
 from shared.db import Database
-from shared.event_handlers import RetryPolicy
+from shared.event_handlers import HandlerRegistry, RetryPolicy
 from shared.events import catalog
+from shared.events.registry import ClusterPlanned, TenancyStarted
 from shared.localinfra import PostgresServer, free_port
 from shared.migrations import alembic_config, upgrade_async
 
@@ -105,3 +106,22 @@ async def test_a_database_that_does_not_answer_is_a_503_the_caller_may_retry(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "1"
     assert response.json()["correlation_id"] == "db-down" == response.headers["x-correlation-id"]
+
+
+async def test_handlers_of_one_type_run_in_turn_and_one_registered_twice_runs_once() -> None:
+    registry, calls = HandlerRegistry(), []
+
+    async def first(_session: object, event: object, _envelope: object) -> None:
+        calls.append(("first", event))
+
+    async def then(_session: object, event: object, _envelope: object) -> None:
+        calls.append(("then", event))
+
+    registry.on(ClusterPlanned)(first)
+    registry.on(ClusterPlanned)(then)
+    registry.on(ClusterPlanned)(first)
+    registry.on(TenancyStarted)(then)
+    await registry.handlers[ClusterPlanned.type_name()](None, "planned", None)  # type: ignore[arg-type]
+    await registry.handlers[TenancyStarted.type_name()](None, "started", None)  # type: ignore[arg-type]
+    assert calls == [("first", "planned"), ("then", "planned"), ("then", "started")]
+    assert registry.topics == {ClusterPlanned.topic(), TenancyStarted.topic()}

@@ -1,0 +1,123 @@
+"""Writes gathered over a batch: a consumer applying a poll's events together sends their rows
+as one statement per table and kind, not one round trip per row.
+
+Inside `gathered_writes(session)`, the inserts, upserts and keyed updates of `shared.db` are
+held back and sent when the block ends, each run of rows of one statement with one
+`executemany`. Any other statement the session runs in between sends what is held first, so it
+sees every earlier write. A table's rows are sent in an order with the same effect as the
+order they were written in: its inserts before its updates, except where an update touched
+the row an insert names, which then waits for it. Tables are independent of each other's rows
+(the projections gathered have no foreign keys between them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
+
+Rows = list[dict[str, Any]]
+Runs = list[tuple[Any, Rows]]
+
+_KEY = "ccn.gathered_writes"
+
+
+@dataclass
+class _Phase:
+    """One table's inserts, then its updates, each as runs of one statement."""
+
+    inserts: Runs = field(default_factory=list)
+    updates: Runs = field(default_factory=list)
+    updated: dict[str, set[Any]] = field(default_factory=dict)
+    """The rows the updates name: the values of each column that names them."""
+
+    def names_updated(self, values: dict[str, Any]) -> bool:
+        return any(values.get(column) in named for column, named in self.updated.items())
+
+
+class _Gathered:
+    def __init__(self) -> None:
+        self._phases: dict[Table, list[_Phase]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._phases)
+
+    def add(
+        self,
+        table: Table,
+        statement: Any,
+        values: dict[str, Any],
+        updating: tuple[str, Any] | None,
+    ) -> None:
+        phases = self._phases.setdefault(table, [_Phase()])
+        phase = phases[-1]
+        if updating is not None:
+            _append(phase.updates, statement, values)
+            column, value = updating
+            phase.updated.setdefault(column, set()).add(value)
+            return
+        if phase.names_updated(values):
+            phase = _Phase()
+            phases.append(phase)
+        _append(phase.inserts, statement, values)
+
+    def take(self) -> Runs:
+        """Every run held, in an order to send them; nothing is held after."""
+        runs = [
+            run
+            for phases in self._phases.values()
+            for phase in phases
+            for run in (*phase.inserts, *phase.updates)
+        ]
+        self._phases = {}
+        return runs
+
+
+def _append(runs: Runs, statement: Any, values: dict[str, Any]) -> None:
+    if runs and runs[-1][0] is statement:
+        runs[-1][1].append(values)
+    else:
+        runs.append((statement, [values]))
+
+
+@asynccontextmanager
+async def gathered_writes(session: AsyncSession) -> AsyncIterator[None]:
+    """Hold the session's inserts, upserts and keyed updates back, and send them together when
+    the block ends (or before any other statement the session runs)."""
+    gathered = session.info[_KEY] = _Gathered()
+    try:
+        yield
+        for statement, rows in gathered.take():
+            await session.execute(statement, rows)
+    finally:
+        del session.info[_KEY]
+
+
+async def write(
+    session: AsyncSession,
+    table: Table,
+    statement: Any,
+    values: dict[str, Any],
+    *,
+    updating: tuple[str, Any] | None = None,
+) -> None:
+    """Run `statement` with `values` now, or hold it if the session gathers its writes.
+    `updating`: for an UPDATE, the column and value that name the row it changes."""
+    gathered = session.info.get(_KEY)
+    if gathered is None:
+        await session.execute(statement, values)
+    else:
+        gathered.add(table, statement, values, updating)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _send_gathered_first(state: ORMExecuteState) -> None:
+    gathered = state.session.info.get(_KEY)
+    if gathered:
+        for statement, rows in gathered.take():
+            state.session.execute(statement, rows)

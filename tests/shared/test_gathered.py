@@ -1,0 +1,109 @@
+"""Writes gathered over a batch, on both databases: the same rows as writing them one by one,
+in a few statements."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, String, Table, event, func, select
+
+from shared.db import Database, insert_ignoring_duplicates, new_metadata, update_row, upsert
+from shared.gathered import gathered_writes
+
+metadata = new_metadata()
+rows = Table(
+    "rows",
+    metadata,
+    Column("id", String(10), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("n", Integer, nullable=False, default=0),
+)
+others = Table("others", metadata, Column("id", String(10), primary_key=True))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.create_all(metadata)
+    yield database
+    await database.dispose()
+
+
+@contextmanager
+def statements_sent(db: Database) -> Iterator[list[str]]:
+    """The statements the database receives (an executemany counts once)."""
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement.split()[0])
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+
+
+async def table_state(db: Database) -> dict[str, tuple[str, int]]:
+    async with db.sessions() as session:
+        found = await session.execute(select(rows.c.id, rows.c.state, rows.c.n))
+        return {r.id: (r.state, r.n) for r in found}
+
+
+async def test_many_rows_go_in_one_statement_per_table_and_kind(db: Database) -> None:
+    with statements_sent(db) as sent:
+        async with db.transaction() as session, gathered_writes(session):
+            for i in range(50):
+                await insert_ignoring_duplicates(session, rows, id=f"r{i}", state="new", n=i)
+                await insert_ignoring_duplicates(session, others, id=f"o{i}")
+            for i in range(0, 50, 2):
+                await update_row(session, rows, key="id", id=f"r{i}", state="done")
+    assert sent.count("INSERT") == 2
+    assert sent.count("UPDATE") == 1
+    state = await table_state(db)
+    assert len(state) == 50
+    assert state["r0"] == ("done", 0) and state["r1"] == ("new", 1) and state["r48"][0] == "done"
+
+
+async def test_an_update_before_its_rows_insert_changes_nothing_as_one_by_one(
+    db: Database,
+) -> None:
+    async with db.transaction() as session, gathered_writes(session):
+        await update_row(session, rows, key="id", id="a", state="early")
+        await insert_ignoring_duplicates(session, rows, id="a", state="inserted")
+        await insert_ignoring_duplicates(session, rows, id="b", state="inserted")
+        await update_row(session, rows, key="id", id="b", state="updated")
+    assert await table_state(db) == {"a": ("inserted", 0), "b": ("updated", 0)}
+
+
+async def test_upserts_of_one_key_leave_the_last(db: Database) -> None:
+    async with db.transaction() as session, gathered_writes(session):
+        await upsert(session, rows, key="id", id="a", state="first", n=1)
+        await update_row(session, rows, key="id", id="a", n=5)
+        await upsert(session, rows, key="id", id="a", state="second", n=2)
+        await upsert(session, rows, key="id", id="a", state="third", n=3)
+    assert await table_state(db) == {"a": ("third", 3)}
+
+
+async def test_a_read_in_between_sees_every_earlier_write(db: Database) -> None:
+    async with db.transaction() as session, gathered_writes(session):
+        await insert_ignoring_duplicates(session, rows, id="a", state="new")
+        await insert_ignoring_duplicates(session, rows, id="b", state="new")
+        seen = (await session.execute(select(func.count()).select_from(rows))).scalar_one()
+        await update_row(session, rows, key="id", id="a", state="read")
+    assert seen == 2
+    assert (await table_state(db))["a"] == ("read", 0)
+
+
+async def test_nothing_is_written_when_the_block_fails(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as session, gathered_writes(session):
+            await insert_ignoring_duplicates(session, rows, id="a", state="new")
+            raise RuntimeError("a handler failed")
+    assert await table_state(db) == {}
+    async with db.transaction() as session:
+        await insert_ignoring_duplicates(session, rows, id="a", state="alone")
+    assert await table_state(db) == {"a": ("alone", 0)}
