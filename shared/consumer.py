@@ -17,7 +17,6 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -163,16 +162,13 @@ class EventConsumer:
         while not self._stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             taken = await self._apply_together(batches)
-            offsets = {}
+            stopped: dict[TopicPartition, int | None] = {}
             for tp, messages in batches.items():
-                done = taken.get(tp, 0) + await self._one_by_one(
-                    consumer, tp, messages[taken.get(tp, 0) :]
-                )
-                if done:
-                    offsets[tp] = messages[done - 1].offset + 1
-            if offsets:
-                await self._commit_offsets(offsets)
-            await self._update_lag(consumer)
+                done = taken.get(tp, 0)
+                done += await self._one_by_one(consumer, tp, messages[done:])
+                if done < len(messages):
+                    stopped[tp] = messages[done - 1].offset + 1 if done else None
+            await self._commit_progress(consumer, stopped)
 
     async def _one_by_one(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, messages: Sequence[ConsumerRecord]
@@ -201,16 +197,27 @@ class EventConsumer:
             # A rebalance took the partition; the next owner may redeliver, the inbox absorbs it.
             log.info("consumer %s: offset commit skipped during rebalance: %s", self.name, exc)
 
-    async def _update_lag(self, consumer: AIOKafkaConsumer) -> None:
+    async def _commit_progress(
+        self, consumer: AIOKafkaConsumer, stopped: dict[TopicPartition, int | None]
+    ) -> None:
+        """Commit how far each partition is done — where its processing stopped, or else its
+        position, which also passes the markers that end producers' transactions, so a
+        partition read to its end is committed to its end — and update the lag gauges."""
+        offsets: dict[TopicPartition, int] = {}
         for tp in consumer.assignment():
-            highwater = consumer.highwater(tp)
-            if highwater is None:
+            if tp in stopped:
+                if (offset := stopped[tp]) is not None:
+                    offsets[tp] = offset
                 continue
             with contextlib.suppress(KafkaError, AssertionError):
-                position = await consumer.position(tp)
-                metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
-                    max(0, highwater - position)
-                )
+                offsets[tp] = position = await consumer.position(tp)
+                if (highwater := consumer.highwater(tp)) is not None:
+                    metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
+                        max(0, highwater - position)
+                    )
+        changed = {tp: o for tp, o in offsets.items() if self.committed.get(tp) != o}
+        if changed:
+            await self._commit_offsets(changed)
 
     # -- one message -----------------------------------------------------------------------
 
@@ -255,7 +262,7 @@ class EventConsumer:
         elif outcome.duplicate:
             metrics.EVENTS_DUPLICATE.labels(self.name, envelope.type).inc()
         else:
-            self._count_applied(message.topic, envelope)
+            metrics.count_applied(self.name, message.topic, envelope.type, envelope.time)
 
     async def _apply_together(
         self, batches: dict[TopicPartition, list[ConsumerRecord]]
@@ -294,7 +301,7 @@ class EventConsumer:
             )
             return {}
         for topic, envelope in applied:
-            self._count_applied(topic, envelope)
+            metrics.count_applied(self.name, topic, envelope.type, envelope.time)
         for event_type in duplicates:
             metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
         return {tp: len(items) for tp, items in runs.items() if items}
@@ -314,12 +321,6 @@ class EventConsumer:
                 break
             run.append((message, envelope, event, handler))
         return run
-
-    def _count_applied(self, topic: str, envelope: Envelope) -> None:
-        metrics.EVENTS_CONSUMED.labels(self.name, envelope.type).inc()
-        metrics.PROJECTION_STALENESS.labels(self.name, topic).set(
-            max(0.0, (datetime.now(UTC) - envelope.time).total_seconds())
-        )
 
     def _bound(self, envelope: Envelope) -> contextlib.AbstractContextManager[None]:
         return context.bound(

@@ -235,8 +235,11 @@ def _health_router(settings: Settings) -> APIRouter:
 
     @router.get(
         "/readyz",
-        summary="The database and Kafka answer",
-        responses={503: {"description": "a dependency does not answer"}},
+        summary="The database answers (and whether Kafka and the topics do)",
+        description="200 `ready`, or 200 `degraded` while Kafka or the service's topics are "
+        "missing (writes are taken and their events wait in the outbox); 503 while the database "
+        "does not answer.",
+        responses={503: {"description": "the database does not answer"}},
     )
     async def readyz(request: Request) -> Response:
         checks: dict[str, str] = {}
@@ -252,10 +255,16 @@ def _health_router(settings: Settings) -> APIRouter:
             checks["kafka"] = "ok"
         except ConnectionError as exc:
             checks["kafka"] = f"unavailable: {exc}"
-        ready = all(v == "ok" for v in checks.values())
-        if ready:
-            return JSONResponse({"status": "ready", "checks": checks})
-        return problem(503, "not-ready", "Not ready", "a dependency does not answer", checks=checks)
+        topics = getattr(request.app.state, "topics", None)
+        if topics is not None:
+            checks["topics"] = topics.missing or "ok"
+        if checks.get("database", "ok") != "ok":
+            return problem(
+                503, "not-ready", "Not ready", "the database does not answer", checks=checks
+            )
+        # Without Kafka the service still takes writes: its events wait in the outbox.
+        status = "ready" if all(v == "ok" for v in checks.values()) else "degraded"
+        return JSONResponse({"status": status, "checks": checks})
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics_endpoint() -> Response:

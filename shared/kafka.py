@@ -21,11 +21,16 @@ def dlq_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def new_producer(bootstrap_servers: str, *, client_id: str = "ccn") -> AIOKafkaProducer:
-    """An idempotent producer that waits for all in-sync replicas: no loss, no reordering."""
+def new_producer(
+    bootstrap_servers: str, *, client_id: str = "ccn", transactional_id: str | None = None
+) -> AIOKafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas: no loss, no reordering.
+    With a `transactional_id`, its sends are seen by committed-only readers only when its
+    transaction commits, and a newer producer of the same id fences it."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
         client_id=client_id,
+        transactional_id=transactional_id,
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
@@ -64,8 +69,10 @@ async def ensure_topics(
     *,
     partitions: int = DEFAULT_PARTITIONS,
     with_dlq: bool = True,
+    config: dict[str, str] | None = None,
 ) -> None:
-    """Create the event topics (and their DLQs) that do not exist yet, with unlimited retention."""
+    """Create the event topics (and their DLQs) that do not exist yet, with unlimited retention
+    (or the `config` given)."""
     names = sorted(
         {t for topic in topics for t in ([topic, dlq_topic(topic)] if with_dlq else [topic])}
     )
@@ -83,7 +90,7 @@ async def ensure_topics(
                 name=n,
                 num_partitions=partitions,
                 replication_factor=1,
-                topic_configs=EVENT_TOPIC_CONFIG,
+                topic_configs=EVENT_TOPIC_CONFIG if config is None else config,
             )
             for n in missing
         ]
@@ -94,6 +101,30 @@ async def ensure_topics(
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+class TopicsKeeper:
+    """A service's topics, created once the broker answers: a service starts and takes writes
+    while Kafka is away, and its relay and consumers start when the topics exist."""
+
+    def __init__(self, bootstrap_servers: str, topics: Iterable[str]) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.topics = list(topics)
+        self.missing: str | None = "not created yet"
+        """What stands between the service and its topics (None: they exist)."""
+
+    async def keep(self, *, first_retry_s: float = 0.5, max_retry_s: float = 10.0) -> None:
+        """Return once the topics exist, trying again for as long as the broker is away."""
+        delay = first_retry_s
+        while self.missing is not None:
+            try:
+                await ensure_topics(self.bootstrap_servers, self.topics)
+                self.missing = None
+            except Exception as exc:
+                self.missing = f"not created yet: {type(exc).__name__}: {exc}"
+                log.warning("the topics are %s; trying again in %.1f s", self.missing, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_retry_s)
 
 
 async def topic_offsets(

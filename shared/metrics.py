@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
@@ -47,6 +49,11 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISH_ERRORS = Counter(
     "ccn_outbox_publish_errors_total", "Relay batches that failed to publish.", ["service"]
 )
+OUTBOX_RELAY_STALLED = Gauge(
+    "ccn_outbox_relay_stalled",
+    "1 while the broker has not taken the relay's batch for longer than its stall threshold.",
+    ["service"],
+)
 CONSUMER_LAG = Gauge(
     "ccn_consumer_lag",
     "Messages between a consumer's position and the partition's end.",
@@ -62,3 +69,11 @@ REBUILD_EVENTS = Gauge(
     "A live rebuild's events: read so far (done) and to read (total); 0 when none runs.",
     ["service", "kind"],
 )
+
+
+def count_applied(consumer: str, topic: str, event_type: str, happened: datetime) -> None:
+    """A consumer applied an event of `topic` that happened at `happened`."""
+    EVENTS_CONSUMED.labels(consumer, event_type).inc()
+    PROJECTION_STALENESS.labels(consumer, topic).set(
+        max(0.0, (datetime.now(UTC) - happened).total_seconds())
+    )

@@ -1,10 +1,13 @@
 """Transactional outbox: events commit with the state change; a relay publishes them to Kafka.
 
 `Outbox.add` inserts the event in the caller's transaction. `OutboxRelay` polls for
-unpublished rows (woken early when a commit adds some), sends them with an idempotent producer
-(acks=all), and marks what the broker took. Several relays may run against one PostgreSQL
-database: rows are claimed with FOR UPDATE SKIP LOCKED, and a relay only publishes, per
-aggregate, the rows that no other relay holds an earlier row of, so per-key order survives.
+unpublished rows (woken early when a commit adds some), publishes each batch in one Kafka
+transaction with a record of its progress (`shared.relay_progress`), and then marks the rows
+published: a reader of committed records sees every event once, across relay crashes and
+restarts of the database or the broker. One relay of a database publishes at a time, the one
+holding its leadership lock; others wait to take over, and the producer of a new one fences the
+old one's. Rows are still claimed with FOR UPDATE SKIP LOCKED, and per aggregate only rows with
+no earlier row held elsewhere, so per-key order survives a handover.
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import contextlib
 import json
 import logging
 import time
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,7 +44,15 @@ from shared.context import Actor
 from shared.db import Database
 from shared.events.base import Event
 from shared.events.envelope import Envelope
-from shared.kafka import new_producer
+from shared.kafka import ensure_topics, new_producer
+from shared.leadership import Leadership
+from shared.relay_progress import (
+    PROGRESS_CONFIG,
+    last_published,
+    progress_record,
+    progress_topic,
+    relay_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,33 +118,50 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval_s: float = 0.5,
         keep_published: timedelta = timedelta(days=7),
-        producer_factory: Callable[[], AIOKafkaProducer] | None = None,
+        stall_after_s: float = 3.0,
+        producer_factory: Callable[[str], AIOKafkaProducer] | None = None,
     ) -> None:
         self.db = db
         self.outbox = outbox
         self.table = outbox.table
         self.service = service
+        self.bootstrap_servers = bootstrap_servers
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.keep_published = keep_published
+        self.stall_after_s = stall_after_s
+        self.identity = relay_identity(service, db.engine.url)
+        """The transactional id of this database's relays."""
+        self.progress_topic = progress_topic(service)
         self._producer_factory = producer_factory or (
-            lambda: new_producer(bootstrap_servers, client_id=f"{service}-relay")
+            lambda identity: new_producer(
+                bootstrap_servers, client_id=f"{service}-relay", transactional_id=identity
+            )
         )
+        self.leadership = Leadership(db, self.identity)
+        self._stalled = False
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._last_stats = 0.0
-        self._last_purge = 0.0
+        self._housekeeper: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name=f"{self.service}-outbox-relay")
+        self._housekeeper = asyncio.create_task(
+            self._keep_house(), name=f"{self.service}-outbox-housekeeping"
+        )
 
     async def stop(self) -> None:
         self._stopping.set()
         self.outbox._committed.set()
         if self._task is not None:
             await self._task
+        if self._housekeeper is not None:
+            self._housekeeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeper
         await self._close_producer()
+        await self.leadership.give_up()
 
     async def run(self) -> None:
         backoff = 0.2
@@ -142,7 +169,6 @@ class OutboxRelay:
             try:
                 published = await self.publish_batch()
                 backoff = 0.2
-                await self._housekeeping()
                 if published < self.batch_size:
                     await self.outbox.wait_for_commit(self.poll_interval_s)
             except Exception as exc:
@@ -154,12 +180,31 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def publish_batch(self) -> int:
-        """Publish one batch; return how many rows the broker took. Raises if a send failed."""
+        """Publish one batch in one Kafka transaction and mark it; return how many rows it
+        held. Raises if the transaction did not commit: nothing of it is marked or visible."""
         producer = await self._ensure_producer()
+        if producer is None:
+            return 0  # stopped while waiting to lead
         async with self.db.transaction() as session:
             rows = await self._claim(session)
             if not rows:
                 return 0
+            with self._watching_for_stalls():
+                await self._publish(producer, rows)
+            await session.execute(
+                update(self.table)
+                .where(self._seq_in([r.seq for r in rows]))
+                .values(published_at=datetime.now(UTC))
+            )
+        self._report_flowing()
+        for row in rows:
+            metrics.EVENTS_PUBLISHED.labels(self.service, row.type).inc()
+        return len(rows)
+
+    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[OutboxRow]) -> None:
+        """Send the rows and their progress record in one transaction, and commit it."""
+        await producer.begin_transaction()
+        try:
             sends = [
                 await producer.send(
                     row.topic,
@@ -169,20 +214,38 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            results = await asyncio.gather(*sends, return_exceptions=True)
-            done = _delivered_prefix_per_key(rows, results)
-            if done:
-                await session.execute(
-                    update(self.table)
-                    .where(self._seq_in([r.seq for r in done]))
-                    .values(published_at=datetime.now(UTC))
-                )
-            for row in done:
-                metrics.EVENTS_PUBLISHED.labels(self.service, row.type).inc()
-        failures = [r for r in results if isinstance(r, BaseException)]
-        if failures:
-            raise RuntimeError(f"{len(failures)} of {len(rows)} sends failed: {failures[0]!r}")
-        return len(done)
+            key, value = progress_record(self.identity, [row.id for row in rows])
+            sends.append(await producer.send(self.progress_topic, key=key, value=value))
+            await asyncio.gather(*sends)
+            await producer.commit_transaction()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await producer.abort_transaction()
+            raise
+
+    @contextlib.contextmanager
+    def _watching_for_stalls(self) -> Iterator[None]:
+        """Say so within `stall_after_s` when the broker does not take a batch."""
+        watch = asyncio.get_running_loop().call_later(self.stall_after_s, self._report_stall)
+        try:
+            yield
+        finally:
+            watch.cancel()
+
+    def _report_stall(self) -> None:
+        self._stalled = True
+        metrics.OUTBOX_RELAY_STALLED.labels(self.service).set(1)
+        log.warning(
+            "outbox relay: the broker has not taken a batch for %.0f s; the events wait in the "
+            "outbox",
+            self.stall_after_s,
+        )
+
+    def _report_flowing(self) -> None:
+        if self._stalled:
+            self._stalled = False
+            metrics.OUTBOX_RELAY_STALLED.labels(self.service).set(0)
+            log.info("outbox relay: the broker takes batches again")
 
     async def _claim(self, session: AsyncSession) -> list[OutboxRow]:
         t = self.table
@@ -227,16 +290,47 @@ class OutboxRelay:
             return self.table.c.seq == any_(bindparam("seqs", seqs, ARRAY(BigInteger)))
         return self.table.c.seq.in_(seqs)
 
-    async def _ensure_producer(self) -> AIOKafkaProducer:
-        if self._producer is None:
-            producer = self._producer_factory()
-            try:
-                await producer.start()
-            except Exception:
+    async def _ensure_producer(self) -> AIOKafkaProducer | None:
+        """The producer, once this relay leads and has marked what its predecessor's last
+        committed transaction published; None if stopped while waiting to lead."""
+        if self._producer is not None:
+            return self._producer
+        if not await self.leadership.take(self._stopping):
+            return None
+        await ensure_topics(
+            self.bootstrap_servers,
+            [self.progress_topic],
+            partitions=1,
+            with_dlq=False,
+            config=PROGRESS_CONFIG,
+        )
+        producer = self._producer_factory(self.identity)
+        try:
+            await producer.start()  # fences any older producer of this identity
+            await self._mark_last_published()
+        except BaseException:
+            with contextlib.suppress(Exception):
                 await producer.stop()
-                raise
-            self._producer = producer
-        return self._producer
+            raise
+        self._producer = producer
+        return producer
+
+    async def _mark_last_published(self) -> None:
+        ids = await last_published(self.bootstrap_servers, self.progress_topic, self.identity)
+        if not ids:
+            return
+        async with self.db.transaction() as session:
+            marked = await session.execute(
+                update(self.table)
+                .where(self.table.c.id.in_(ids), self.table.c.published_at.is_(None))
+                .values(published_at=datetime.now(UTC))
+            )
+        if marked.rowcount:  # type: ignore[attr-defined]
+            log.info(
+                "outbox relay: marked %d events published by a transaction that committed "
+                "before the relay could mark them",
+                marked.rowcount,  # type: ignore[attr-defined]
+            )
 
     async def _close_producer(self) -> None:
         producer, self._producer = self._producer, None
@@ -244,20 +338,28 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await producer.stop()
 
-    async def _housekeeping(self) -> None:
-        now = time.monotonic()
-        if now - self._last_stats >= 5.0:
-            self._last_stats = now
-            await self.refresh_stats()
-        if now - self._last_purge >= 3600.0:
-            self._last_purge = now
-            cutoff = datetime.now(UTC) - self.keep_published
-            async with self.db.transaction() as session:
-                await session.execute(
-                    delete(self.table).where(
-                        self.table.c.published_at.is_not(None), self.table.c.published_at < cutoff
-                    )
+    async def _keep_house(self) -> None:
+        """Every few seconds the backlog gauges (they rise while the broker is away), every
+        hour the purge of rows published longer ago than `keep_published`."""
+        last_purge = 0.0
+        while True:
+            try:
+                await self.refresh_stats()
+                if time.monotonic() - last_purge >= 3600.0:
+                    last_purge = time.monotonic()
+                    await self._purge()
+            except Exception as exc:
+                log.warning("outbox housekeeping failed, trying again shortly: %s", exc)
+            await asyncio.sleep(5.0)
+
+    async def _purge(self) -> None:
+        cutoff = datetime.now(UTC) - self.keep_published
+        async with self.db.transaction() as session:
+            await session.execute(
+                delete(self.table).where(
+                    self.table.c.published_at.is_not(None), self.table.c.published_at < cutoff
                 )
+            )
 
     async def refresh_stats(self) -> tuple[int, float]:
         """Update the backlog gauges; return (unpublished rows, age of the oldest in seconds)."""
@@ -275,22 +377,3 @@ class OutboxRelay:
         metrics.OUTBOX_BACKLOG.labels(self.service).set(count)
         metrics.OUTBOX_OLDEST_AGE.labels(self.service).set(age)
         return count, age
-
-
-def _delivered_prefix_per_key(
-    rows: Sequence[OutboxRow], results: Sequence[object]
-) -> list[OutboxRow]:
-    """Rows to mark published: per aggregate, those delivered before its first failed send.
-
-    A later row of the same aggregate is sent again with the failed one, so consumers
-    never see an aggregate's events out of order (they may see a duplicate, which the inbox
-    absorbs).
-    """
-    failed: defaultdict[str, bool] = defaultdict(bool)
-    done = []
-    for row, result in zip(rows, results, strict=True):
-        if isinstance(result, BaseException):
-            failed[row.aggregateid] = True
-        elif not failed[row.aggregateid]:
-            done.append(row)
-    return done

@@ -10,6 +10,8 @@ and inspects every service listed in `services.SERVICES` the same way.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from shared.event_handlers import E, Handler, HandlerRegistry, RetryPolicy
 from shared.events import catalog
 from shared.generations import BASE, Generation, Generations
 from shared.http import Hook, create_service_app
-from shared.kafka import ensure_topics
+from shared.kafka import TopicsKeeper
 from shared.migrations import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.principal import Principal
@@ -131,7 +133,10 @@ class ServiceSpec(Generic[S]):
         db = Database(settings.resolved_database_url())
         source = self.sessions(db)
         commands = self.commands(settings, source)
-        hooks = self._background(settings, source, commands.outbox)
+        topics = TopicsKeeper(
+            settings.kafka_bootstrap_servers, self.published_topics() + self.consumed_topics()
+        )
+        hooks = self._background(settings, source, commands.outbox, topics)
         routers = list(self.routers)
         rebuilds = None
         if isinstance(source, Generations):
@@ -147,6 +152,7 @@ class ServiceSpec(Generic[S]):
             on_startup=hooks,
         )
         app.state.commands = commands
+        app.state.topics = topics
         app.state.rebuilds = rebuilds
         return app
 
@@ -178,15 +184,17 @@ class ServiceSpec(Generic[S]):
         )
 
     def _background(
-        self, settings: Settings, db: Database | Generations, outbox: Outbox
+        self,
+        settings: Settings,
+        db: Database | Generations,
+        outbox: Outbox,
+        topics: TopicsKeeper,
     ) -> list[Hook]:
         hooks: list[Hook] = []
         base = db.base if isinstance(db, Generations) else db
         if settings.migrate_on_start:
             hooks.append(_hook(lambda: self.migrate(base)))
-        if settings.run_relay or settings.run_consumers:
-            topics = self.published_topics() + self.consumed_topics()
-            hooks.append(_hook(lambda: ensure_topics(settings.kafka_bootstrap_servers, topics)))
+        workers: list[Worker] = []
         if settings.run_relay:
             relay = OutboxRelay(
                 base,
@@ -195,13 +203,16 @@ class ServiceSpec(Generic[S]):
                 service=self.name,
                 batch_size=settings.outbox_batch_size,
                 poll_interval_s=settings.outbox_poll_interval_s,
+                stall_after_s=settings.outbox_stall_after_s,
             )
-            hooks.append(_running(relay.start, relay.stop))
+            workers.append((relay.start, relay.stop))
         if settings.run_consumers and isinstance(db, Generations):
             follower = Follower(db, lambda gdb, g: self.consumers(settings, gdb, g))
-            hooks.append(_running(follower.start, follower.stop))
+            workers.append((follower.start, follower.stop))
         elif settings.run_consumers:
-            hooks.extend(_running(c.start, c.stop) for c in self.consumers(settings, base))
+            workers.extend((c.start, c.stop) for c in self.consumers(settings, base))
+        if workers:
+            hooks.append(_once_topics_exist(topics, workers))
         if isinstance(db, Generations):
             hooks.append(_running(lambda: None, db.dispose))
         return hooks
@@ -221,6 +232,34 @@ class ServiceSpec(Generic[S]):
 def _hook(work: Callable[[], Awaitable[None]]) -> Hook:
     async def hook(_app: FastAPI) -> None:
         await work()
+
+    return hook
+
+
+Worker = tuple[Callable[[], None], Callable[[], Awaitable[None]]]
+"""Background work: how it starts, and how it stops (whether or not it started)."""
+
+
+def _once_topics_exist(topics: TopicsKeeper, workers: list[Worker]) -> Hook:
+    """Start the workers once the topics exist (at once if the broker answers), without
+    holding the app back: it serves, and takes writes into the outbox, meanwhile."""
+
+    async def hook(_app: FastAPI) -> Callable[[], Awaitable[None]]:
+        async def start() -> None:
+            await topics.keep()
+            for begin, _stop in workers:
+                begin()
+
+        starting = asyncio.create_task(start(), name="start-once-topics-exist")
+
+        async def stop() -> None:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            for _begin, end in reversed(workers):
+                await end()
+
+        return stop
 
     return hook
 

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     outbox_batch_size: int = Field(500, ge=1, le=10_000)
     outbox_poll_interval_s: float = Field(0.5, gt=0)
+    outbox_stall_after_s: float = Field(
+        3.0, gt=0, description="report a broker that has not taken a batch for this long"
+    )
     consumer_max_attempts: int = Field(5, ge=1)
     consumer_backoff_initial_s: float = Field(0.2, gt=0)
     consumer_backoff_max_s: float = Field(10.0, gt=0)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import os
+import signal
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,21 +12,48 @@ import pytest
 
 from services.reporting.app import service as reporting
 from shared.db import Database
-from shared.localinfra import KafkaBroker, PostgresServer, free_port
+from shared.localinfra import (
+    KafkaBroker,
+    PostgresServer,
+    clean_up,
+    discard,
+    free_port,
+    own_throwaway_dirs,
+    throwaway_broker,
+    throwaway_dir,
+)
 from tests.apis import Templates, live
 from tests.kafka_tools import unread, wait_until
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """A run stopped by SIGTERM (a timeout's) tears its fixtures down as Ctrl-C does: its
+    servers stop and their directories go. What a SIGKILL leaves, the next run removes."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        # Stop the servers first: a teardown interrupted mid-test may wait on them forever.
+        last_resort = threading.Timer(30, os._exit, args=(128 + signum,))
+        last_resort.daemon = True
+        last_resort.start()
+        for path in own_throwaway_dirs():
+            clean_up(path)
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 @pytest.fixture(scope="session")
-def kafka_broker() -> Iterator[KafkaBroker]:
-    data_dir = Path(tempfile.mkdtemp(prefix="ccn-kafka-"))
-    broker = KafkaBroker(data_dir=data_dir, port=free_port(), controller_port=free_port())
-    broker.start()
-    try:
+def run_dir() -> Iterator[Path]:
+    """This run's servers' data (and a sweep of what killed runs left)."""
+    path = throwaway_dir("tests")
+    yield path
+    discard(path)
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(run_dir: Path) -> Iterator[KafkaBroker]:
+    with throwaway_broker(run_dir) as broker:
         yield broker
-    finally:
-        broker.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -34,15 +62,13 @@ def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    data_dir = Path(tempfile.mkdtemp(prefix="ccn-pg-"))
-    server = PostgresServer(data_dir=data_dir, port=free_port())
-    server.start()
+def postgres_server(run_dir: Path) -> Iterator[PostgresServer]:
+    server = PostgresServer(data_dir=run_dir / "pg", port=free_port())
     try:
+        server.start()
         yield server
     finally:
         server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

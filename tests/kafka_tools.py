@@ -66,10 +66,21 @@ def make_contract() -> Contract:
     return Contract(catalog, ThingHappened, ThingChanged, tables, metadata)
 
 
-async def read_topic(bootstrap: str, topic: str, *, expected: int, timeout_s: float = 30.0) -> list:
-    """Every message of a topic from the beginning, waiting until `expected` have arrived."""
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    expected: int,
+    timeout_s: float = 30.0,
+    committed_only: bool = True,
+) -> list:
+    """Every message of a topic from the beginning, waiting until `expected` have arrived; as
+    a data team reads it (records of committed transactions only), or every record sent."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed" if committed_only else "read_uncommitted",
     )
     await consumer.start()
     try:

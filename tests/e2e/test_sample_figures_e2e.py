@@ -30,8 +30,8 @@ SEEDED = ("registry", "environment", "promotion")
 
 
 @pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[str]:
-    with throwaway_broker(tmp_path) as broker:
+def own_broker() -> Iterator[str]:
+    with throwaway_broker() as broker:
         yield broker.bootstrap
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -23,6 +24,7 @@ from shared.events.environment import (
 )
 from shared.events.registry import ClusterPlanned, FacilityRegistered
 from shared.events.schema_store import SchemaStore
+from shared.localinfra import KafkaBroker, free_port
 from tests import apis
 from tests.kafka_tools import produce_raw, read_topic, wait_until
 from tests.registry.factory import SON_LA, TO_HIEU, Registry
@@ -365,3 +367,32 @@ async def test_operators_see_dead_letters_and_parked_events_with_ccn_dlq(
     )
     assert redriven.exit_code == 1  # the first is still invalid: nothing may jump ahead of it
     assert "re-applied 0 event(s)" in redriven.output and "2 still dead-lettered" in redriven.output
+
+
+@pytest.mark.slow
+async def test_a_registry_started_while_kafka_is_away_takes_writes_and_publishes_them_later(
+    registry_db_url: str, run_dir: Path
+) -> None:
+    broker = KafkaBroker(data_dir=run_dir / "away", port=free_port(), controller_port=free_port())
+    settings = apis.settings_for(service, registry_db_url, broker.bootstrap, background=True)
+    async with apis.served(service, settings) as (app, client):
+        registry = Registry(client, app, apis.token)
+        cluster = await registry.planned_cluster()
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["database"] == "ok"
+        assert ready.json()["checks"]["kafka"].startswith("unavailable")
+        assert ready.json()["checks"]["topics"].startswith("not created yet")
+        await asyncio.to_thread(broker.start)
+        try:
+            messages = await read_topic(
+                broker.bootstrap, ClusterPlanned.topic(), expected=1, timeout_s=60
+            )
+            assert [json.loads(m.value)["cluster_id"] for m in messages] == [cluster["id"]]
+            ready = await client.get("/readyz")
+            assert ready.json() == {
+                "status": "ready",
+                "checks": {"database": "ok", "kafka": "ok", "topics": "ok"},
+            }
+        finally:
+            await asyncio.to_thread(broker.stop)

@@ -18,7 +18,7 @@ from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.event_handlers import HandlerRegistry, RetryPolicy, TransientError
 from shared.events import Envelope
-from shared.kafka import dlq_topic, ensure_topics
+from shared.kafka import dlq_topic, ensure_topics, new_producer, topic_offsets
 from tests.kafka_tools import (
     Contract,
     make_contract,
@@ -434,3 +434,38 @@ async def test_a_key_is_parked_on_its_topic_alone(
     assert await projection.state() == {"a": [10]}
     statuses = [(r.topic, r.status, r.reason) for r in await projection.dead_letters()]
     assert statuses == [(c.topic, "dead", "handler-failed"), (c.topic, "parked", "parked")]
+
+
+async def test_a_transactional_topic_read_to_its_end_is_committed_to_its_end(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    """Each transaction ends with a marker that takes an offset and that no reader is given:
+    a consumer that has applied everything commits past the markers too, or a rebuild and
+    any lag check would wait for it forever."""
+    c = projection.contract
+    producer = new_producer(kafka_bootstrap, transactional_id=f"markers-{uuid.uuid4().hex[:8]}")
+    await producer.start()
+    try:
+        for batch in range(3):
+            async with producer.transaction():
+                for seq in range(4):
+                    envelope = Envelope.wrap(c.happened(thing_id=f"t{seq}", seq=batch))
+                    key, value, headers = record(envelope)
+                    await producer.send(c.topic, key=key, value=value, headers=headers)
+    finally:
+        await producer.stop()
+    consumer = projection.consumer(kafka_bootstrap, f"markers-test-{uuid.uuid4().hex[:8]}")
+    consumer.start()
+    try:
+        assert await wait_until(lambda: _inbox_at_least(projection, 12))
+        _begin, end = await topic_offsets(kafka_bootstrap, [c.topic])
+        written = {tp: offset for tp, offset in end.items() if offset}
+        assert sum(written.values()) > 12, "the markers take offsets of their own"
+
+        async def committed_to_the_end() -> bool:
+            return all(consumer.committed.get(tp) == offset for tp, offset in written.items())
+
+        assert await wait_until(committed_to_the_end, timeout_s=10)
+    finally:
+        await consumer.stop()
+    assert await projection.state() == {f"t{seq}": [0, 1, 2] for seq in range(4)}

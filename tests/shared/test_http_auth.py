@@ -219,16 +219,29 @@ async def test_health_readiness_and_metrics(client: httpx.AsyncClient) -> None:
     assert "ccn_http_request_duration_seconds_bucket" in text
 
 
-async def test_readiness_fails_when_kafka_does_not_answer(sqlite_url: str) -> None:
+async def test_readiness_says_kafka_is_missing_and_stays_ready_for_writes(sqlite_url: str) -> None:
     settings = Settings(service="things", kafka_bootstrap_servers=f"127.0.0.1:{free_port()}")
     db = Database(sqlite_url)
     app = create_service_app(settings, title="things", db=db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.get("/readyz")
     await db.dispose()
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"]["kafka"].startswith("unavailable")
+
+
+async def test_readiness_fails_when_the_database_does_not_answer(kafka_bootstrap: str) -> None:
+    settings = Settings(service="things", kafka_bootstrap_servers=kafka_bootstrap)
+    db = Database(f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/nothing")
+    app = create_service_app(settings, title="things", db=db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        response = await c.get("/readyz")
+    await db.dispose()
     body = _assert_problem(response, 503, "not-ready")
-    assert body["checks"]["database"] == "ok"
-    assert body["checks"]["kafka"].startswith("unavailable")
+    assert body["checks"]["database"].startswith("unavailable")
+    assert body["checks"]["kafka"] == "ok"
 
 
 @pytest.fixture

@@ -11,7 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.cli import app
-from shared.localinfra import KAFKA_SCRIPT, KafkaBroker, PostgresServer
+from shared.localinfra import (
+    KAFKA_SCRIPT,
+    KafkaBroker,
+    PostgresServer,
+    free_port,
+    sweep_abandoned,
+    throwaway_dir,
+)
 
 
 def test_ccn_infra_status_sees_the_running_broker_and_server(
@@ -56,3 +63,22 @@ def test_starting_kafka_without_a_jdk_fails_saying_how_to_install_one(tmp_path: 
     )
     assert result.returncode != 0
     assert "java not found: install a JDK 17+" in result.stderr
+
+
+def test_what_a_killed_run_left_running_the_next_run_stops_and_removes(run_dir: Path) -> None:
+    left = throwaway_dir("killed")
+    server = PostgresServer(data_dir=left / "pg", port=free_port())
+    server.start()
+    ended = subprocess.Popen(["true"])  # a process that is gone, as a killed run is
+    ended.wait()
+    (left / "owner.pid").write_text(str(ended.pid))
+    assert (left / "pg" / "cluster").is_dir()
+
+    swept = sweep_abandoned()
+
+    assert left in swept and not left.exists()
+    assert run_dir not in swept and run_dir.exists(), "a live run's servers were swept"
+    refused = subprocess.run(
+        ["pg_isready", "-h", "127.0.0.1", "-p", str(server.port)], capture_output=True, check=False
+    )
+    assert refused.returncode != 0, "the abandoned PostgreSQL still answers"

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaTimeoutError
 
+from shared import metrics
 from shared.db import Database
+from shared.kafka import new_producer
 from shared.localinfra import KafkaBroker
 from shared.outbox import Outbox, OutboxRelay
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
@@ -40,13 +48,26 @@ def _ids_by_key(messages: list) -> dict[str, list[int]]:
     return by_key
 
 
-@pytest.fixture
-async def service(database_url: str, kafka_bootstrap: str):
+@asynccontextmanager
+async def _service_on(url: str, bootstrap: str) -> AsyncIterator[tuple[Database, Contract, Outbox]]:
     contract = make_contract()
-    db = Database(database_url)
-    await setup_service_db(db, contract, kafka_bootstrap)
+    db = Database(url)
+    await setup_service_db(db, contract, bootstrap)
     yield db, contract, Outbox(contract.tables.outbox)
     await db.dispose()
+
+
+@pytest.fixture
+async def service(database_url: str, kafka_bootstrap: str):
+    async with _service_on(database_url, kafka_bootstrap) as on_either:
+        yield on_either
+
+
+@pytest.fixture
+async def pg_service(postgres_url: str, kafka_bootstrap: str):
+    """On PostgreSQL: where several relays of one database may run."""
+    async with _service_on(postgres_url, kafka_bootstrap) as on_postgres:
+        yield on_postgres
 
 
 async def test_relay_publishes_committed_events_and_none_of_rolled_back_ones(
@@ -107,12 +128,9 @@ async def test_events_of_one_aggregate_arrive_in_commit_order(
 
 
 async def test_two_relays_on_postgres_publish_each_event_once_in_order(
-    postgres_url: str, kafka_bootstrap: str
+    pg_service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
 ) -> None:
-    contract = make_contract()
-    db = Database(postgres_url)
-    await setup_service_db(db, contract, kafka_bootstrap)
-    outbox = Outbox(contract.tables.outbox)
+    db, contract, outbox = pg_service
     keys = [f"k{i}" for i in range(40)]
     total = 2000
     async with db.transaction() as session:
@@ -129,7 +147,6 @@ async def test_two_relays_on_postgres_publish_each_event_once_in_order(
         await _drain(relays[0])
     finally:
         await asyncio.gather(*(r.stop() for r in relays))
-        await db.dispose()
 
     messages = await read_topic(kafka_bootstrap, contract.topic, expected=total)
     ids = [dict(m.headers)["ce_id"] for m in messages]
@@ -183,3 +200,167 @@ async def test_relay_loses_nothing_across_a_broker_restart(
     for key, seqs in _ids_by_key(messages).items():
         first_seen = list(dict.fromkeys(seqs))
         assert first_seen == list(range(next_seq[key])), key
+
+
+class Faulty:
+    """A real transactional producer whose chosen sends fail, or whose commit goes through
+    and then reports an error, as a relay killed right after the broker took its batch."""
+
+    def __init__(self, producer: AIOKafkaProducer, *, fail_seqs: set[int] = frozenset()) -> None:
+        self.producer = producer
+        self.fail_seqs = set(fail_seqs)
+        self.die_after_commit = False
+        self.hold_commit: asyncio.Event | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.producer, name)
+
+    async def send(self, topic: str, **kwargs: Any) -> asyncio.Future[Any]:
+        sent = await self.producer.send(topic, **kwargs)
+        if kwargs.get("headers") and json.loads(kwargs["value"])["seq"] in self.fail_seqs:
+            failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            failed.set_exception(KafkaTimeoutError("the broker did not take this send"))
+            return failed
+        return sent
+
+    async def commit_transaction(self) -> None:
+        if self.hold_commit is not None:
+            await self.hold_commit.wait()
+        await self.producer.commit_transaction()
+        if self.die_after_commit:
+            raise ConnectionError("the relay died before it could mark the batch")
+
+
+def faulty_relay(
+    db: Database, outbox: Outbox, bootstrap: str, faulty: list[Faulty], **options: Any
+) -> OutboxRelay:
+    """A relay whose producers are Faulty ones, kept in `faulty` as they are made."""
+
+    def make(identity: str) -> Any:
+        faulty.append(Faulty(new_producer(bootstrap, transactional_id=identity)))
+        return faulty[-1]
+
+    return OutboxRelay(
+        db, outbox, bootstrap_servers=bootstrap, service="test", producer_factory=make, **options
+    )
+
+
+async def leading(relay: OutboxRelay) -> Faulty:
+    """The relay's producer, once it leads and has recovered."""
+    producer = await relay._ensure_producer()
+    assert isinstance(producer, Faulty)
+    return producer
+
+
+async def test_a_failed_send_publishes_nothing_of_its_batch_and_the_retry_each_event_once(
+    service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
+) -> None:
+    db, contract, outbox = service
+    async with db.transaction() as session:
+        await outbox.add(
+            session, *(contract.happened(thing_id=k, seq=i) for i in range(5) for k in "abc")
+        )
+    made: list[Faulty] = []
+    relay = faulty_relay(db, outbox, kafka_bootstrap, made)
+    try:
+        producer = await leading(relay)
+        producer.fail_seqs = {2}  # each key's third event
+        with pytest.raises(KafkaTimeoutError):
+            await relay.publish_batch()
+        assert await _backlog(relay) == 15, "a row of a failed transaction was marked published"
+        producer.fail_seqs = set()
+        assert await relay.publish_batch() == 15
+        assert await _backlog(relay) == 0
+    finally:
+        await relay.stop()
+
+    everything = await read_topic(
+        kafka_bootstrap, contract.topic, expected=30, committed_only=False
+    )
+    assert len(everything) == 30, "the aborted attempt's sends are in the log, not visible"
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=15)
+    assert len({dict(m.headers)["ce_id"] for m in messages}) == len(messages) == 15
+    assert _ids_by_key(messages) == {k: [0, 1, 2, 3, 4] for k in "abc"}
+
+
+async def test_a_batch_committed_but_not_marked_is_marked_by_the_next_relay_not_sent_again(
+    service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
+) -> None:
+    db, contract, outbox = service
+    async with db.transaction() as session:
+        await outbox.add(session, *(contract.happened(thing_id="a", seq=i) for i in range(8)))
+    made: list[Faulty] = []
+    dying = faulty_relay(db, outbox, kafka_bootstrap, made, batch_size=5)
+    producer = await leading(dying)
+    producer.die_after_commit = True
+    with pytest.raises(ConnectionError):
+        await dying.publish_batch()
+    assert await _backlog(dying) == 8  # the broker has five of them; the database says none
+    await dying.leadership.give_up()  # its process is gone; its producer is left as it was
+
+    successor = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test")
+    successor.start()
+    try:
+        await _drain(successor)
+    finally:
+        await successor.stop()
+        await producer.producer.stop()
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=8)
+    assert [json.loads(m.value)["seq"] for m in messages] == list(range(8))
+
+
+async def test_a_relay_that_lost_its_lead_is_fenced_and_publishes_nothing(
+    pg_service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
+) -> None:
+    db, contract, outbox = pg_service
+    async with db.transaction() as session:
+        await outbox.add(session, *(contract.happened(thing_id="a", seq=i) for i in range(4)))
+    made: list[Faulty] = []
+    zombie = faulty_relay(db, outbox, kafka_bootstrap, made)
+    producer = await leading(zombie)
+    producer.hold_commit = asyncio.Event()  # it hangs before its commit, as a paused process
+    attempt = asyncio.create_task(zombie.publish_batch())
+    await asyncio.sleep(1)
+    standby = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test")
+    standby.start()
+    try:
+        await asyncio.sleep(2)
+        assert await _backlog(standby) == 4, "a second relay published while the first led"
+        await zombie.leadership.give_up()  # its database connection died; the standby leads
+        await asyncio.sleep(3)  # the standby waits: the zombie's claim holds the rows
+        producer.hold_commit.set()
+        with pytest.raises(Exception, match=r"(?i)fenced"):
+            await attempt
+        await _drain(standby)
+    finally:
+        await standby.stop()
+        await zombie.stop()
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=4)
+    assert [json.loads(m.value)["seq"] for m in messages] == [0, 1, 2, 3]
+
+
+async def test_a_broker_that_does_not_take_a_batch_is_reported_within_seconds(
+    service: tuple[Database, Contract, Outbox],
+    kafka_bootstrap: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    db, contract, outbox = service
+    async with db.transaction() as session:
+        await outbox.add(session, contract.happened(thing_id="a", seq=0))
+    made: list[Faulty] = []
+    relay = faulty_relay(db, outbox, kafka_bootstrap, made, stall_after_s=0.5)
+    stalled = metrics.OUTBOX_RELAY_STALLED.labels("test")
+    try:
+        producer = await leading(relay)
+        producer.hold_commit = asyncio.Event()
+        caplog.set_level(logging.INFO, logger="shared.outbox")
+        attempt = asyncio.create_task(relay.publish_batch())
+        await asyncio.sleep(1.0)
+        assert stalled._value.get() == 1
+        assert "has not taken a batch" in caplog.text
+        producer.hold_commit.set()
+        assert await attempt == 1
+        assert stalled._value.get() == 0
+        assert "takes batches again" in caplog.text
+    finally:
+        await relay.stop()
