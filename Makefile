@@ -41,6 +41,8 @@ lint: venv
 	$(BIN)/ruff check shared services tests bench
 	$(BIN)/ruff format --check shared services tests bench
 	$(BIN)/mypy
+	@command -v promtool >/dev/null || { echo "promtool is required: apt-get install prometheus"; exit 1; }
+	promtool check rules deploy/prometheus/rules.yml
 
 format: venv
 	$(BIN)/ruff format shared services tests bench

@@ -170,10 +170,18 @@ async def update_row(session: AsyncSession, table: Table, *, key: str, **values:
     await write(session, table, statement, row, updating=(key, values[key]))
 
 
+TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "40001", "40P01")
+"""PostgreSQL's: a connection lost or refused (class 08), the server shutting down or starting
+(57P01–57P03: "the database system is shutting down"), and a transaction to try again
+(a serialization failure, a deadlock)."""
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Errors worth retrying: lost connections and timeouts, not bugs or bad data."""
+    """Errors worth retrying: lost connections and timeouts, a database restarting, not bugs
+    or bad data."""
     if isinstance(exc, ConnectionError | TimeoutError | InterfaceError | OperationalError):
         return True
     if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        return bool(exc.connection_invalidated) or sqlstate.startswith(TRANSIENT_SQLSTATES)
     return isinstance(exc, OSError)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -102,6 +103,17 @@ class KafkaBroker:
     def stop(self) -> None:
         _run(KAFKA_SCRIPT, "stop", self._env)
 
+    def kill(self) -> None:
+        """SIGKILL the broker, as a machine that loses power would (start() brings it back)."""
+        pid_file = self.data_dir / "kafka.pid"
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(pid_file.read_text())
+            os.kill(pid, signal.SIGKILL)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.1)
+        pid_file.unlink(missing_ok=True)
+
 
 @dataclass
 class PostgresServer:
@@ -127,6 +139,11 @@ class PostgresServer:
 
     def stop(self) -> None:
         _run(POSTGRES_SCRIPT, "destroy", self._env)
+
+    def restart(self) -> None:
+        """Stop the server (its sessions end) and start it again on the same data."""
+        _run(POSTGRES_SCRIPT, "stop", self._env)
+        _run(POSTGRES_SCRIPT, "start", self._env)
 
     def _psql(self, sql: str) -> None:
         subprocess.run(

@@ -6,8 +6,8 @@ transaction with a record of its progress (`shared.relay_progress`), and then ma
 published: a reader of committed records sees every event once, across relay crashes and
 restarts of the database or the broker. One relay of a database publishes at a time, the one
 holding its leadership lock; others wait to take over, and the producer of a new one fences the
-old one's. Rows are still claimed with FOR UPDATE SKIP LOCKED, and per aggregate only rows with
-no earlier row held elsewhere, so per-key order survives a handover.
+old one's. Rows are claimed in order with FOR UPDATE: a new leader waits for rows an old one
+still holds, so per-key order survives a handover.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,6 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    String,
     Table,
     any_,
     bindparam,
@@ -55,6 +54,10 @@ from shared.relay_progress import (
 )
 
 log = logging.getLogger(__name__)
+
+CLAIMS_PER_TRANSACTION = 4
+"""How many claims of `batch_size` rows one Kafka transaction may carry: the next claim is
+read while the sends before it are on their way."""
 
 OutboxRow = Any  # a selected outbox row: seq, id, aggregateid, type, topic, payload, headers
 
@@ -180,8 +183,8 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def publish_batch(self) -> int:
-        """Publish one batch in one Kafka transaction and mark it; return how many rows it
-        held. Raises if the transaction did not commit: nothing of it is marked or visible."""
+        """Publish the next rows in one Kafka transaction and mark them; return how many.
+        Raises if the transaction did not commit: nothing of it is marked or visible."""
         producer = await self._ensure_producer()
         if producer is None:
             return 0  # stopped while waiting to lead
@@ -190,7 +193,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             with self._watching_for_stalls():
-                await self._publish(producer, rows)
+                rows = await self._publish(producer, session, rows)
             await session.execute(
                 update(self.table)
                 .where(self._seq_in([r.seq for r in rows]))
@@ -201,19 +204,21 @@ class OutboxRelay:
             metrics.EVENTS_PUBLISHED.labels(self.service, row.type).inc()
         return len(rows)
 
-    async def _publish(self, producer: AIOKafkaProducer, rows: Sequence[OutboxRow]) -> None:
-        """Send the rows and their progress record in one transaction, and commit it."""
+    async def _publish(
+        self, producer: AIOKafkaProducer, session: AsyncSession, first: list[OutboxRow]
+    ) -> list[OutboxRow]:
+        """Send `first` and the rows claimed after it — each claim while the sends before it
+        are on their way — up to `CLAIMS_PER_TRANSACTION` claims, then their progress record,
+        and commit the transaction; the rows it published."""
         await producer.begin_transaction()
         try:
-            sends = [
-                await producer.send(
-                    row.topic,
-                    value=row.payload.encode(),
-                    key=row.aggregateid.encode(),
-                    headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
-                )
-                for row in rows
-            ]
+            rows, claimed, sends = [], first, []
+            for _ in range(CLAIMS_PER_TRANSACTION):
+                sends += [await self._send(producer, row) for row in claimed]
+                rows += claimed
+                if len(claimed) < self.batch_size:
+                    break
+                claimed = await self._claim(session, after=claimed[-1].seq)
             key, value = progress_record(self.identity, [row.id for row in rows])
             sends.append(await producer.send(self.progress_topic, key=key, value=value))
             await asyncio.gather(*sends)
@@ -222,6 +227,16 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await producer.abort_transaction()
             raise
+        return rows
+
+    @staticmethod
+    async def _send(producer: AIOKafkaProducer, row: OutboxRow) -> asyncio.Future[Any]:
+        return await producer.send(
+            row.topic,
+            value=row.payload.encode(),
+            key=row.aggregateid.encode(),
+            headers=[(k, v.encode()) for k, v in json.loads(row.headers).items()],
+        )
 
     @contextlib.contextmanager
     def _watching_for_stalls(self) -> Iterator[None]:
@@ -247,42 +262,20 @@ class OutboxRelay:
             metrics.OUTBOX_RELAY_STALLED.labels(self.service).set(0)
             log.info("outbox relay: the broker takes batches again")
 
-    async def _claim(self, session: AsyncSession) -> list[OutboxRow]:
+    async def _claim(self, session: AsyncSession, *, after: int = 0) -> list[OutboxRow]:
+        """The next unpublished rows (after seq `after`), locked until the transaction ends.
+        A relay that has just taken the lead waits here for rows an old one still holds, so
+        an aggregate's rows go out in order whoever sends them."""
         t = self.table
         query = (
             select(t.c.seq, t.c.id, t.c.aggregateid, t.c.type, t.c.topic, t.c.payload, t.c.headers)
-            .where(t.c.published_at.is_(None))
+            .where(t.c.published_at.is_(None), t.c.seq > after)
             .order_by(t.c.seq)
             .limit(self.batch_size)
         )
         if self.db.is_postgres:
-            query = query.with_for_update(skip_locked=True)
-        rows = list((await session.execute(query)).all())
-        if not rows or not self.db.is_postgres:
-            return rows
-        return await self._drop_rows_behind_other_relays(session, rows)
-
-    async def _drop_rows_behind_other_relays(
-        self, session: AsyncSession, rows: list[OutboxRow]
-    ) -> list[OutboxRow]:
-        """Keep, per aggregate, only rows with no earlier unpublished row held elsewhere."""
-        t = self.table
-        ours = {r.seq for r in rows}
-        pending = await session.execute(
-            select(t.c.aggregateid, t.c.seq)
-            .where(
-                t.c.published_at.is_(None),
-                t.c.aggregateid
-                == any_(bindparam("keys", list({r.aggregateid for r in rows}), ARRAY(String))),
-                t.c.seq <= max(ours),
-            )
-            .order_by(t.c.seq)
-        )
-        blocked_from: dict[str, int] = {}
-        for key, seq in pending.all():
-            if seq not in ours and key not in blocked_from:
-                blocked_from[key] = seq
-        return [r for r in rows if r.seq < blocked_from.get(r.aggregateid, r.seq + 1)]
+            query = query.with_for_update()
+        return list((await session.execute(query)).all())
 
     def _seq_in(self, seqs: list[int]) -> ColumnElement[bool]:
         # One array parameter instead of an expanded IN list: cheaper to compile and plan.

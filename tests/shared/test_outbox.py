@@ -19,7 +19,7 @@ from shared import metrics
 from shared.db import Database
 from shared.kafka import new_producer
 from shared.localinfra import KafkaBroker
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import CLAIMS_PER_TRANSACTION, Outbox, OutboxRelay
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
 
 
@@ -364,3 +364,27 @@ async def test_a_broker_that_does_not_take_a_batch_is_reported_within_seconds(
         assert "takes batches again" in caplog.text
     finally:
         await relay.stop()
+
+
+async def test_one_transaction_carries_several_claims_in_order(
+    service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
+) -> None:
+    db, contract, outbox = service
+    total = 5 * CLAIMS_PER_TRANSACTION + 3
+    async with db.transaction() as session:
+        await outbox.add(
+            session, *(contract.happened(thing_id=f"k{i % 2}", seq=i) for i in range(total))
+        )
+    relay = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test", batch_size=5)
+    try:
+        assert await relay.publish_batch() == 5 * CLAIMS_PER_TRANSACTION
+        assert await _backlog(relay) == 3
+        assert await relay.publish_batch() == 3
+        assert await relay.publish_batch() == 0
+    finally:
+        await relay.stop()
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=total)
+    assert _ids_by_key(messages) == {
+        "k0": list(range(0, total, 2)),
+        "k1": list(range(1, total, 2)),
+    }

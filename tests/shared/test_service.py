@@ -7,6 +7,7 @@ import asyncio
 import httpx
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from services import SERVICES
@@ -14,7 +15,7 @@ from services.registry.app import service as registry
 from shared.auth import mint_token
 from shared.cli import app as ccn
 from shared.cli import load_service
-from shared.db import Database
+from shared.db import Database, is_transient
 from shared.event_handlers import HandlerRegistry, RetryPolicy
 from shared.events import catalog
 from shared.events.registry import ClusterPlanned, TenancyStarted
@@ -125,3 +126,18 @@ async def test_handlers_of_one_type_run_in_turn_and_one_registered_twice_runs_on
     await registry.handlers[TenancyStarted.type_name()](None, "started", None)  # type: ignore[arg-type]
     assert calls == [("first", "planned"), ("then", "planned"), ("then", "started")]
     assert registry.topics == {ClusterPlanned.topic(), TenancyStarted.topic()}
+
+
+def test_a_database_shutting_down_or_starting_is_away_not_broken() -> None:
+    class PostgresError(Exception):
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    def failed(sqlstate: str) -> DBAPIError:
+        return DBAPIError("SELECT 1", None, PostgresError(sqlstate))
+
+    assert is_transient(failed("57P01"))  # terminating connection due to administrator command
+    assert is_transient(failed("57P03"))  # the database system is starting up / shutting down
+    assert is_transient(failed("08006"))  # connection failure
+    assert not is_transient(failed("23505"))  # a unique key violated: a bug or bad data
+    assert not is_transient(failed("42P01"))  # no such table
