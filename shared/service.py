@@ -152,7 +152,7 @@ class ServiceSpec(Generic[S]):
             on_startup=hooks,
         )
         app.state.commands = commands
-        app.state.topics = topics
+        app.state.topics = topics if settings.run_relay or settings.run_consumers else None
         app.state.rebuilds = rebuilds
         return app
 

@@ -141,3 +141,20 @@ def test_a_database_shutting_down_or_starting_is_away_not_broken() -> None:
     assert is_transient(failed("08006"))  # connection failure
     assert not is_transient(failed("23505"))  # a unique key violated: a bug or bad data
     assert not is_transient(failed("42P01"))  # no such table
+
+
+async def test_a_replica_without_relay_or_consumers_is_ready_without_topics(
+    kafka_bootstrap: str, sqlite_url: str
+) -> None:
+    """Its topics are another replica's business: it does not wait for them, nor report them."""
+    settings = registry.settings(
+        database_url=sqlite_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        migrate_on_start=False,
+        run_relay=False,
+        run_consumers=False,
+    )
+    app = registry.create_app(settings)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://r") as c:
+        ready = await c.get("/readyz")
+    assert ready.json() == {"status": "ready", "checks": {"database": "ok", "kafka": "ok"}}
