@@ -5,7 +5,11 @@
 Starts a throwaway PostgreSQL and Kafka broker and the registry service as its own process
 (`ccn serve registry`), prepares operating clusters and facilities through the API, then
 leases land concurrently. Prints requests/s and p50/p99 latency of the writes, and p50/p99
-of the time from each HTTP response to its TenancyStarted event being readable from Kafka.
+of the time from each HTTP response to its TenancyStarted event being readable from Kafka (by
+a reader of committed records, as the platform's consumers and data teams read). Then, in the
+same run, a bare FastAPI endpoint that inserts the same row with asyncpg
+(`bench/bare_write_app.py`) takes the same writes at the same concurrency, and the registry's
+throughput is printed as a ratio of it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.registry.domain import with_check_digit
 from shared.auth import mint_token
 from shared.events.registry import TenancyStarted
-from shared.localinfra import free_port, throwaway_servers, wait_until_ready
+from shared.localinfra import free_port, throwaway_servers
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
 
@@ -132,6 +136,7 @@ async def watch_events(
         bootstrap_servers=bootstrap,
         auto_offset_reset="latest",
         enable_auto_commit=False,
+        isolation_level="read_committed",
     )
     await consumer.start()
     try:
@@ -149,7 +154,8 @@ async def watch_events(
         await consumer.stop()
 
 
-async def measure(base_url: str, bootstrap: str, tenancies: int, concurrency: int) -> None:
+async def measure(base_url: str, bootstrap: str, tenancies: int, concurrency: int) -> float:
+    """The registry's writes: prints their figures, returns requests/s."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         bench = Bench(client)
         clusters = [await bench.operating_cluster(i) for i in range(max(1, tenancies // 50))]
@@ -200,11 +206,44 @@ async def measure(base_url: str, bootstrap: str, tenancies: int, concurrency: in
         f"{quantile(to_kafka, 0.99) * 1000:.1f} ms   ({len(to_kafka)} of {tenancies} seen)"
     )
     print(f"mean latency              {statistics.mean(latencies) * 1000:>8.1f} ms")
+    return tenancies / elapsed
+
+
+async def measure_bare(base_url: str, tenancies: int, concurrency: int) -> float:
+    """The same writes to the bare endpoint; returns requests/s."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+
+        async def lease(i: int) -> None:
+            response = await client.post(
+                f"/clusters/c{i % 20}/tenancies",
+                json={"facility_id": f"f{i}", "leased_area_ha": "0.05", "start_date": "2022-01-01"},
+            )
+            response.raise_for_status()
+
+        started = time.monotonic()
+        await gather_limited(tenancies, concurrency, lease)
+        return tenancies / (time.monotonic() - started)
+
+
+def serve(
+    command: list[str], env: dict[str, str], port: int, ready: str
+) -> subprocess.Popen[bytes]:
+    """`python -m <command> --port <port>`, once `ready` answers 200 there."""
+    server = subprocess.Popen([sys.executable, "-m", *command, "--port", str(port)], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}{ready}", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"{' '.join(command)} did not answer on port {port}")
 
 
 def main(tenancies: int, concurrency: int) -> None:
     with throwaway_servers("bench") as (broker, pg):
-        port = free_port()
         env = {
             **os.environ,
             "CCN_DATABASE_URL": pg.url(pg.create_database()),
@@ -214,17 +253,33 @@ def main(tenancies: int, concurrency: int) -> None:
             "CCN_OUTBOX_POLL_INTERVAL_S": "0.05",
         }
         print("starting the registry", flush=True)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", "registry", "--port", str(port)],
-            env=env,
-        )
+        port = free_port()
+        server = serve(["shared.cli", "serve", "registry"], env, port, "/readyz")
         try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_until_ready(base_url, [server])
-            asyncio.run(measure(base_url, broker.bootstrap, tenancies, concurrency))
+            registry_rate = asyncio.run(
+                measure(f"http://127.0.0.1:{port}", broker.bootstrap, tenancies, concurrency)
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)
+        print("\nstarting the bare FastAPI + asyncpg endpoint", flush=True)
+        dsn = pg.url(pg.create_database()).replace("postgresql+asyncpg", "postgresql")
+        port = free_port()
+        bare = serve(
+            ["uvicorn", "bench.bare_write_app:app", "--log-level", "warning"],
+            {**os.environ, "BARE_DSN": dsn, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+            port,
+            "/docs",
+        )
+        try:
+            bare_rate = asyncio.run(
+                measure_bare(f"http://127.0.0.1:{port}", tenancies, concurrency)
+            )
+        finally:
+            bare.terminate()
+            bare.wait(timeout=30)
+    print(f"bare endpoint requests/s  {bare_rate:>8.1f}")
+    print(f"registry / bare           {registry_rate / bare_rate:>8.2f}")
 
 
 if __name__ == "__main__":

@@ -98,9 +98,27 @@ async def ensure_topics(
         for name, code, *_ in response.topic_errors:
             if code not in (0, TopicAlreadyExistsError.errno):
                 raise RuntimeError(f"could not create topic {name}: error code {code}")
+        await _until_led(admin, missing)
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+async def _until_led(admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 30) -> None:
+    """Wait until every partition of the new topics has a leader: a producer that sends to one
+    before would wait for it until its request times out (and a transaction would abort)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        described = await admin.describe_topics(names)
+        if all(
+            topic["error_code"] == 0
+            and topic["partitions"]
+            and all(p["leader"] >= 0 for p in topic["partitions"])
+            for topic in described
+        ):
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"topics {', '.join(names)} have no leader after {timeout_s:.0f} s")
 
 
 class TopicsKeeper:
