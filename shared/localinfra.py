@@ -231,7 +231,8 @@ def _owner(pid_file: Path) -> int | None:
 def _owner_alive(pid_file: Path) -> bool:
     owner = _owner(pid_file)
     if owner is None:
-        return False
+        # Another run may have made the directory a moment ago and not yet marked it.
+        return time.time() - pid_file.parent.stat().st_mtime < 60
     try:
         os.kill(owner, 0)
     except OSError:

@@ -194,11 +194,7 @@ class OutboxRelay:
                 return 0
             with self._watching_for_stalls():
                 rows = await self._publish(producer, session, rows)
-            await session.execute(
-                update(self.table)
-                .where(self._seq_in([r.seq for r in rows]))
-                .values(published_at=datetime.now(UTC))
-            )
+            await self._mark(session, self._seq_in([r.seq for r in rows]))
         self._report_flowing()
         for row in rows:
             metrics.EVENTS_PUBLISHED.labels(self.service, row.type).inc()
@@ -313,17 +309,21 @@ class OutboxRelay:
         if not ids:
             return
         async with self.db.transaction() as session:
-            marked = await session.execute(
-                update(self.table)
-                .where(self.table.c.id.in_(ids), self.table.c.published_at.is_(None))
-                .values(published_at=datetime.now(UTC))
-            )
-        if marked.rowcount:  # type: ignore[attr-defined]
+            marked = await self._mark(session, self.table.c.id.in_(ids))
+        if marked:
             log.info(
                 "outbox relay: marked %d events published by a transaction that committed "
                 "before the relay could mark them",
-                marked.rowcount,  # type: ignore[attr-defined]
+                marked,
             )
+
+    async def _mark(self, session: AsyncSession, rows: ColumnElement[bool]) -> int:
+        """Mark the unpublished `rows` published; how many there were."""
+        t = self.table
+        result = await session.execute(
+            update(t).where(rows, t.c.published_at.is_(None)).values(published_at=datetime.now(UTC))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def _close_producer(self) -> None:
         producer, self._producer = self._producer, None

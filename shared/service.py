@@ -133,10 +133,7 @@ class ServiceSpec(Generic[S]):
         db = Database(settings.resolved_database_url())
         source = self.sessions(db)
         commands = self.commands(settings, source)
-        topics = TopicsKeeper(
-            settings.kafka_bootstrap_servers, self.published_topics() + self.consumed_topics()
-        )
-        hooks = self._background(settings, source, commands.outbox, topics)
+        hooks, topics = self._background(settings, source, commands.outbox)
         routers = list(self.routers)
         rebuilds = None
         if isinstance(source, Generations):
@@ -152,7 +149,7 @@ class ServiceSpec(Generic[S]):
             on_startup=hooks,
         )
         app.state.commands = commands
-        app.state.topics = topics if settings.run_relay or settings.run_consumers else None
+        app.state.topics = topics
         app.state.rebuilds = rebuilds
         return app
 
@@ -188,8 +185,8 @@ class ServiceSpec(Generic[S]):
         settings: Settings,
         db: Database | Generations,
         outbox: Outbox,
-        topics: TopicsKeeper,
-    ) -> list[Hook]:
+    ) -> tuple[list[Hook], TopicsKeeper | None]:
+        """The app's background work, and the topics it waits for (None: it has none)."""
         hooks: list[Hook] = []
         base = db.base if isinstance(db, Generations) else db
         if settings.migrate_on_start:
@@ -211,11 +208,15 @@ class ServiceSpec(Generic[S]):
             workers.append((follower.start, follower.stop))
         elif settings.run_consumers:
             workers.extend((c.start, c.stop) for c in self.consumers(settings, base))
+        topics = None
         if workers:
+            topics = TopicsKeeper(
+                settings.kafka_bootstrap_servers, self.published_topics() + self.consumed_topics()
+            )
             hooks.append(_once_topics_exist(topics, workers))
         if isinstance(db, Generations):
             hooks.append(_running(lambda: None, db.dispose))
-        return hooks
+        return hooks, topics
 
     async def load_sample_data(self, settings: Settings, progress: Progress) -> int | None:
         """Migrate the service's database and load its sample data (None if it has none)."""
