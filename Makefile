@@ -9,7 +9,7 @@ help:
 	@echo "make run      start Kafka and the services on SQLite, with sample data"
 	@echo "make stop     stop what make run started"
 	@echo "make test     run the whole suite against real Kafka and PostgreSQL"
-	@echo "make lint     ruff and mypy"
+	@echo "make lint     ruff, mypy and the alert rules (promtool)"
 	@echo "make schemas  record event schema revisions and the AsyncAPI document"
 	@echo "make bench    run the benchmarks under bench/"
 
@@ -43,6 +43,7 @@ lint: venv
 	$(BIN)/mypy
 	@command -v promtool >/dev/null || { echo "promtool is required: apt-get install prometheus"; exit 1; }
 	promtool check rules deploy/prometheus/rules.yml
+	promtool test rules deploy/prometheus/rules.test.yml
 
 format: venv
 	$(BIN)/ruff format shared services tests bench
