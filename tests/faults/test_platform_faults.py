@@ -9,30 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from services.environment.app import service as environment_service
-from services.promotion.app import service as promotion_service
-from services.registry.app import service as registry_service
 from services.reporting.app import service as reporting_service
-from shared.auth import mint_token
 from shared.events.registry import ClusterInfrastructureUpdated
 from shared.generations import BASE
-from shared.localinfra import KafkaBroker, PostgresServer, clean_up, free_port, throwaway_dir
+from shared.localinfra import KafkaBroker, PostgresServer
 from tests.faults.harness import (
-    Outcomes,
     Placements,
     Prometheus,
     Served,
     data_of,
-    environ,
     header,
     is_event,
     kill_between_commits,
@@ -40,167 +31,19 @@ from tests.faults.harness import (
     read_topics,
     repeated_ids,
     say,
-    settled,
+)
+from tests.faults.load import (
+    APPROVED_VND,
+    SERVICES,
+    SON_LA,
+    Load,
+    client_of,
+    platform,
+    registered,
 )
 from tests.kafka_tools import produce_raw, unread, wait_until
 
-SECRET = "faults-secret-0123456789abcdef0123456789"
-SON_LA = "14"
-CLUSTERS, FACILITIES = 6, 8
-APPROVED_VND = 250_000_000
-SERVICES = (registry_service, environment_service, promotion_service, reporting_service)
 EXPECTED_ALERTS = {"ServiceDown", "OutboxRelayStalled", "OutboxStuck", "DeadLetters"}
-
-
-@contextmanager
-def platform(run: Path) -> Iterator[tuple[KafkaBroker, PostgresServer, dict[str, Served]]]:
-    """A broker and a PostgreSQL server of the test's own, and the four services on them."""
-    root = throwaway_dir("faults")
-    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
-    pg = PostgresServer(data_dir=root / "pg", port=free_port())
-    services: dict[str, Served] = {}
-    try:
-        broker.start()
-        pg.start()
-        for spec in SERVICES:
-            env = environ(
-                CCN_DATABASE_URL=pg.url(pg.create_database()),
-                CCN_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
-                CCN_JWT_SECRET=SECRET,
-                CCN_LOG_LEVEL="WARNING",
-                CCN_OUTBOX_POLL_INTERVAL_S="0.1",
-            )
-            services[spec.name] = Served(spec.name, env, run / f"{spec.name}.log")
-        yield broker, pg, services
-    finally:
-        for served in services.values():
-            served.stop()
-        clean_up(root)
-
-
-@dataclass
-class Load:
-    """Writes to three services at once, each retried with its Idempotency-Key until its outcome
-    is known: infrastructure reports on clusters, inspections that find a violation, and
-    khuyến công projects taken to approval. What each acknowledged is remembered."""
-
-    registry: httpx.AsyncClient
-    environment: httpx.AsyncClient
-    promotion: httpx.AsyncClient
-    clusters: dict[str, int]
-    facilities: list[str]
-    outcomes: Outcomes = field(default_factory=Outcomes)
-    reports: dict[str, list[str]] = field(default_factory=dict)
-    inspected: list[str] = field(default_factory=list)
-    approved: list[str] = field(default_factory=list)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def run(self) -> None:
-        await asyncio.gather(
-            self._paced(self._report, 15),
-            self._paced(self._inspect, 1.5),
-            self._paced(self._project, 1.5),
-        )
-
-    async def _paced(self, write: Callable[[int], Any], per_s: float) -> None:
-        n = 0
-        while not self.stopping.is_set():
-            started = time.monotonic()
-            await write(n)
-            n += 1
-            await asyncio.sleep(max(0.0, 1 / per_s - (time.monotonic() - started)))
-
-    async def _report(self, n: int) -> None:
-        cluster = list(self.clusters)[n % len(self.clusters)]
-        note = f"write {n}"
-        body = {
-            "treatment_plant": "none",
-            "solid_waste_collection": "partial",
-            "fire_safety": "partial",
-            "reported_on": "2025-06-01",
-            "note": note,
-            "version": self.clusters[cluster],
-        }
-        done = await settled(
-            self.registry, f"/clusters/{cluster}/infrastructure", body, self.outcomes
-        )
-        self.clusters[cluster] = done["version"]
-        self.reports.setdefault(cluster, []).append(note)
-
-    async def _inspect(self, n: int) -> None:
-        facility = self.facilities[n % len(self.facilities)]
-        scheduled = {
-            "facility_id": facility,
-            "scheduled_on": "2024-05-06",
-            "kind": "complaint",
-            "team": "Đoàn kiểm tra",
-        }
-        inspection = await settled(self.environment, "/inspections", scheduled, self.outcomes)
-        path = f"/inspections/{inspection['id']}"
-        sample = {
-            "parameter": "cod",
-            "value": "400",
-            "unit": "mg/L",
-            "sampled_on": "2024-05-06",
-            "discharge_point": "Cống xả số 1",
-            "column": "B",
-            "kq": "0.9",
-            "kf": "1.1",
-        }
-        measured = await settled(
-            self.environment, f"{path}/measurements", {"samples": [sample]}, self.outcomes
-        )
-        completion = {"carried_out_on": "2024-05-06", "version": measured["version"]}
-        done = await settled(self.environment, f"{path}/completion", completion, self.outcomes)
-        assert done["outcome"] == "violations_found", done
-        self.inspected.append(facility)
-
-    async def _project(self, n: int) -> None:
-        facility = self.facilities[n % len(self.facilities)]
-        body = {
-            "name": f"Hỗ trợ máy móc số {n}",
-            "province_code": SON_LA,
-            "commune_code": "03646",
-            "funding_source": "local",
-            "content_group": "demonstration_and_technology_transfer",
-            "beneficiary_facility_id": facility,
-            "total_cost_vnd": 900_000_000,
-            "requested_support_vnd": 300_000_000,
-            "counterpart_vnd": 600_000_000,
-            "start_date": "2019-03-01",
-            "end_date": "2019-11-30",
-            "planned_outputs": {"facilities_given_machinery": 1},
-        }
-        project = await settled(self.promotion, "/projects", body, self.outcomes)
-        path = f"/projects/{project['id']}"
-        appraisal = {"result": "passed", "appraised_on": "2019-03-10"}
-        project = await settled(
-            self.promotion,
-            f"{path}/appraisal",
-            {**appraisal, "version": project["version"]},
-            self.outcomes,
-        )
-        approval = {
-            "decision_number": f"{n}/QĐ-SCT",
-            "decision_date": "2019-03-20",
-            "approved_support_vnd": APPROVED_VND,
-            "version": project["version"],
-        }
-        await settled(self.promotion, f"{path}/approval", approval, self.outcomes)
-        self.approved.append(project["id"])
-
-
-def _client(served: Served) -> httpx.AsyncClient:
-    token = mint_token(
-        SECRET,
-        subject="faults",
-        agency={"environment": "so-tnmt"}.get(served.name, "so-cong-thuong"),
-        roles=["officer", "approver"],
-        province=SON_LA,
-    )
-    return httpx.AsyncClient(
-        base_url=f"{served.url}/api/v1", headers={"Authorization": f"Bearer {token}"}
-    )
 
 
 @pytest.mark.slow
@@ -226,7 +69,7 @@ async def _through_faults(
     prometheus: Prometheus,
     began: float,
 ) -> None:
-    clients = {name: _client(served) for name, served in services.items()}
+    clients = {name: client_of(served) for name, served in services.items()}
     placements = Placements(broker.bootstrap, reporting_service.consumed_topics())
     following = asyncio.Event()
     follower = asyncio.create_task(placements.follow(following))
@@ -235,7 +78,7 @@ async def _through_faults(
             clients["registry"],
             clients["environment"],
             clients["promotion"],
-            *await _registered(clients, broker.bootstrap),
+            *await registered(clients, broker.bootstrap, clusters=6, facilities=8),
         )
         started = time.monotonic()
         writing = asyncio.create_task(load.run())
@@ -255,58 +98,6 @@ async def _through_faults(
         await follower
         for client in clients.values():
             await client.aclose()
-
-
-async def _registered(
-    clients: dict[str, httpx.AsyncClient], bootstrap: str
-) -> tuple[dict[str, int], list[str]]:
-    """Clusters and facilities in the registry, once the environment and khuyến công services
-    know the facilities: each cluster's version, and the facilities' ids."""
-    registry, outcomes = clients["registry"], Outcomes()
-    clusters = {}
-    for n in range(CLUSTERS):
-        planned = {
-            "name": f"Cụm công nghiệp thử {n}",
-            "province_code": SON_LA,
-            "planned_area_ha": "10",
-        }
-        cluster = await settled(registry, "/clusters", planned, outcomes)
-        clusters[cluster["id"]] = cluster["version"]
-    enterprise = await settled(
-        registry,
-        "/enterprises",
-        {
-            "name": "Hộ kinh doanh Lò Văn Minh",
-            "tax_code": "0100910041",
-            "kind": "household",
-            "province_code": SON_LA,
-        },
-        outcomes,
-    )
-    facilities = []
-    for n in range(FACILITIES):
-        body = {
-            "enterprise_id": enterprise["id"],
-            "name": f"Cơ sở mạ số {n}",
-            "province_code": SON_LA,
-            "commune_code": "03670",
-            "address": "Bản Hẹo",
-            "sector": "mạ kim loại",
-            "workers": 6,
-            "annual_output_vnd": 800_000_000,
-        }
-        facilities.append((await settled(registry, "/facilities", body, outcomes))["id"])
-
-    async def known() -> bool:
-        return (await clients["environment"].get(f"/facilities/{facilities[-1]}")).is_success
-
-    assert await wait_until(known, timeout_s=60), "the facilities never reached environment"
-
-    async def read() -> bool:
-        return await unread(bootstrap, promotion_service) == 0
-
-    assert await wait_until(read, timeout_s=60), "the facilities never reached promotion"
-    return clusters, facilities
 
 
 @dataclass
