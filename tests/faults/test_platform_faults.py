@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from services.reporting.app import service as reporting_service
 from shared.events.registry import ClusterInfrastructureUpdated
 from shared.generations import BASE
 from shared.localinfra import KafkaBroker, PostgresServer
+from shared.settings import Settings
 from tests.faults.harness import (
     Placements,
     Prometheus,
@@ -202,12 +204,15 @@ async def _check_projections(clients: dict[str, httpx.AsyncClient], load: Load) 
     listed = (
         await clients["registry"].get("/relocation-candidates", params={"province_code": SON_LA})
     ).json()
-    assert {c["facility_id"] for c in listed} == set(load.inspected)
+    repeat = Settings().pollution_repeat_inspections
+    polluting = {f for f, n in Counter(load.inspected).items() if n >= repeat}
+    assert polluting and load.approved, "the load made too few writes to check anything"
+    assert {c["facility_id"] for c in listed} == polluting
     reports = clients["reporting"]
     environment = (await reports.get(f"/reports/provinces/{SON_LA}?period=2024")).json()
     assert environment["inspections"]["carried_out"] == len(load.inspected)
     assert environment["inspections"]["violations_found"] == len(load.inspected)
-    assert environment["relocations"]["still_needed"] == len(set(load.inspected))
+    assert environment["relocations"]["still_needed"] == len(polluting)
     khuyen_cong = (await reports.get(f"/reports/provinces/{SON_LA}?period=2019")).json()
     assert khuyen_cong["khuyen_cong"]["projects_approved"] == len(load.approved)
     assert khuyen_cong["khuyen_cong"]["total"]["approved_vnd"] == APPROVED_VND * len(load.approved)
