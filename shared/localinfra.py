@@ -173,31 +173,25 @@ class KafkaCluster:
     members: list[KafkaBroker]
 
     @classmethod
-    def on_ports(
-        cls, data_dir: Path, ports: Sequence[tuple[int, int]], *, heap: str = "256m"
+    def from_port(
+        cls, data_dir: Path, first_port: int, brokers: int, *, heap: str = "256m"
     ) -> KafkaCluster:
-        """A node per (client port, controller port)."""
+        """Node `n` listens on `first_port + 2(n-1)`, its controller on the port after it:
+        9092-9097 for three nodes from 9092."""
         members = [
             KafkaBroker(
                 data_dir=data_dir / f"node-{n}",
-                port=port,
-                controller_port=controller_port,
+                port=first_port + 2 * (n - 1),
+                controller_port=first_port + 2 * (n - 1) + 1,
                 node_id=n,
                 heap=heap,
             )
-            for n, (port, controller_port) in enumerate(ports, start=1)
+            for n in range(1, brokers + 1)
         ]
         quorum = ",".join(m.voter for m in members)
         for member in members:
             member.quorum = quorum
         return cls(data_dir, members)
-
-    @classmethod
-    def from_port(cls, data_dir: Path, first_port: int, brokers: int) -> KafkaCluster:
-        """Node `n` listens on `first_port + 2(n-1)`, its controller on the port after it:
-        9092-9097 for three nodes from 9092."""
-        ports = [(first_port + 2 * i, first_port + 2 * i + 1) for i in range(brokers)]
-        return cls.on_ports(data_dir, ports)
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, brokers: int = 3) -> KafkaCluster:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
@@ -152,22 +150,6 @@ def test_ccn_infra_down_stops_every_node(ccn: Ccn, cluster: KafkaCluster) -> Non
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert not any(member.running for member in cluster.members)
-
-
-def test_clean_up_stops_a_clusters_nodes(tmp_path: Path) -> None:
-    """What a killed run leaves of a cluster is stopped, node by node, like a single broker."""
-    stand_in = subprocess.Popen(["sleep", "600"])  # a node's process, as far as its pid file says
-    reaped = threading.Thread(target=stand_in.wait)  # so that it is gone once it ends
-    reaped.start()
-    node = tmp_path / "run" / "kafka-cluster" / "node-2"
-    node.mkdir(parents=True)
-    (node / "kafka.pid").write_text(str(stand_in.pid))
-
-    clean_up(tmp_path / "run")
-
-    reaped.join(timeout=30)
-    assert stand_in.returncode == -signal.SIGTERM
-    assert not (tmp_path / "run").exists()
 
 
 @dataclass
