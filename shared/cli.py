@@ -14,6 +14,7 @@ from shared.report_cli import report
 from shared.settings import Settings
 
 if TYPE_CHECKING:
+    from shared.localinfra import KafkaCluster
     from shared.service import ServiceSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +33,16 @@ app.add_typer(report, name="report")
 KafkaOpt = Annotated[bool, typer.Option("--kafka/--no-kafka", help="Include the Kafka broker.")]
 PostgresOpt = Annotated[
     bool, typer.Option("--postgres/--no-postgres", help="Include the PostgreSQL server.")
+]
+BrokersOpt = Annotated[
+    int,
+    typer.Option(
+        "--brokers",
+        min=1,
+        help="Kafka nodes: 1, or 3 for a cluster that loses no acknowledged write when a node "
+        "dies (replication factor 3, min.insync.replicas 2), on $KAFKA_PORT and the ports "
+        "after it.",
+    ),
 ]
 
 
@@ -52,33 +63,100 @@ def _var_dir() -> Path:
     return Settings().var_dir.resolve()
 
 
+def _kafka_port() -> int:
+    return int(os.environ.get("KAFKA_PORT", "9092"))
+
+
+def _cluster(var_dir: Path, brokers: int) -> KafkaCluster:
+    """The local cluster's nodes: their data in var/kafka-cluster/node-<n>, node n listening on
+    $KAFKA_PORT + 2(n-1) and its controller on the port after it."""
+    from shared.localinfra import KafkaCluster
+
+    return KafkaCluster.from_port(var_dir / "kafka-cluster", _kafka_port(), brokers)
+
+
+def _found_cluster(var_dir: Path) -> KafkaCluster | None:
+    """The cluster `ccn infra up --brokers N` made in var/, if there is one."""
+    nodes = list((var_dir / "kafka-cluster").glob("node-*"))
+    return _cluster(var_dir, len(nodes)) if nodes else None
+
+
+def _start_kafka(var_dir: Path, brokers: int) -> str | None:
+    """Start the broker, or a cluster of `brokers` nodes; the address clients bootstrap from
+    (None: it did not start, and the output says why)."""
+    if brokers == 1:
+        if _run_script(KAFKA_SCRIPT, "start", var_dir) != 0:
+            return None
+        return f"127.0.0.1:{_kafka_port()}"
+    from shared.localinfra import MissingComponent
+
+    found = _found_cluster(var_dir)
+    if found is not None and len(found.members) != brokers:
+        typer.echo(
+            f"{found.data_dir} holds a cluster of {len(found.members)} nodes: start that many, "
+            "or stop it (ccn infra down) and remove the directory",
+            err=True,
+        )
+        return None
+    cluster = _cluster(var_dir, brokers)
+    try:
+        cluster.start()
+    except MissingComponent as exc:
+        typer.echo(str(exc), err=True)
+        return None
+    typer.echo(f"kafka: {brokers} brokers running, data in {cluster.data_dir}")
+    typer.echo(f"export CCN_KAFKA_BOOTSTRAP_SERVERS={cluster.bootstrap}")
+    return cluster.bootstrap
+
+
+def _cluster_status(cluster: KafkaCluster) -> bool:
+    """Print each node's state; whether every node runs."""
+    for member in cluster.members:
+        subprocess.run(
+            ["bash", str(KAFKA_SCRIPT), "status"], env={**os.environ, **member.env}, check=False
+        )
+    typer.echo(f"kafka: bootstrap {cluster.bootstrap}")
+    return all(member.running for member in cluster.members)
+
+
 @infra.command("up")
-def infra_up(kafka: KafkaOpt = True, postgres: PostgresOpt = True) -> None:
-    """Start the broker (port $KAFKA_PORT, default 9092) and PostgreSQL ($PG_PORT, default 5433)."""
+def infra_up(kafka: KafkaOpt = True, postgres: PostgresOpt = True, brokers: BrokersOpt = 1) -> None:
+    """Start the broker (port $KAFKA_PORT, default 9092), or a cluster of --brokers nodes, and
+    PostgreSQL ($PG_PORT, default 5433)."""
     var = _var_dir()
-    for wanted, script in ((kafka, KAFKA_SCRIPT), (postgres, POSTGRES_SCRIPT)):
-        if wanted and _run_script(script, "start", var) != 0:
-            raise typer.Exit(1)
+    if kafka and _start_kafka(var, brokers) is None:
+        raise typer.Exit(1)
+    if postgres and _run_script(POSTGRES_SCRIPT, "start", var) != 0:
+        raise typer.Exit(1)
 
 
 @infra.command("down")
 def infra_down(kafka: KafkaOpt = True, postgres: PostgresOpt = True) -> None:
-    """Stop what `ccn infra up` started (data stays in var/)."""
+    """Stop what `ccn infra up` started, a cluster's nodes too (data stays in var/)."""
     var = _var_dir()
-    codes = [
-        _run_script(s, "stop", var)
-        for w, s in ((kafka, KAFKA_SCRIPT), (postgres, POSTGRES_SCRIPT))
-        if w
-    ]
+    codes = [_run_script(KAFKA_SCRIPT, "stop", var)] if kafka else []
+    cluster = _found_cluster(var) if kafka else None
+    if cluster is not None:
+        cluster.stop()
+        typer.echo(
+            f"kafka: the cluster's {len(cluster.members)} nodes in {cluster.data_dir} stopped"
+        )
+    if postgres:
+        codes.append(_run_script(POSTGRES_SCRIPT, "stop", var))
     raise typer.Exit(max(codes, default=0))
 
 
 @infra.command("status")
 def infra_status() -> None:
-    """Print whether the broker and PostgreSQL run."""
+    """Print whether the broker (or the cluster's nodes, while one runs) and PostgreSQL run."""
     var = _var_dir()
-    codes = [_run_script(s, "status", var) for s in (KAFKA_SCRIPT, POSTGRES_SCRIPT)]
-    raise typer.Exit(0 if all(c == 0 for c in codes) else 3)
+    cluster = _found_cluster(var)
+    if cluster is not None and any(member.running for member in cluster.members):
+        kafka_runs = _cluster_status(cluster)
+    else:
+        kafka_runs = _run_script(KAFKA_SCRIPT, "status", var) == 0
+    postgres_runs = _run_script(POSTGRES_SCRIPT, "status", var) == 0
+    raise typer.Exit(0 if kafka_runs and postgres_runs else 3)
 
 
 @app.command()
@@ -242,14 +320,15 @@ def serve(
 
 
 @app.command()
-def run() -> None:
+def run(brokers: BrokersOpt = 1) -> None:
     """Start Kafka and every service on SQLite (with sample data); Ctrl-C stops the services."""
     from services import SERVICES
 
-    var = _var_dir()
-    if _run_script(KAFKA_SCRIPT, "start", var) != 0:
+    bootstrap = _start_kafka(_var_dir(), brokers)
+    if bootstrap is None:
         raise typer.Exit(1)
-    bootstrap = f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
+    # The services started here, and the sample data loaded from this process, use this Kafka.
+    os.environ.setdefault("CCN_KAFKA_BOOTSTRAP_SERVERS", bootstrap)
     specs = [_service(name) for name in SERVICES]
     children = [
         subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", spec.name]) for spec in specs

@@ -8,13 +8,15 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PARTITIONS = 3
 # Events are the record that projections are rebuilt from: never expire them.
 EVENT_TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": "-1"}
+MAX_REPLICATION_FACTOR = 3
 
 
 def dlq_topic(topic: str) -> str:
@@ -70,9 +72,11 @@ async def ensure_topics(
     partitions: int = DEFAULT_PARTITIONS,
     with_dlq: bool = True,
     config: dict[str, str] | None = None,
+    replication_factor: int | None = None,
 ) -> None:
     """Create the event topics (and their DLQs) that do not exist yet, with unlimited retention
-    (or the `config` given)."""
+    (or the `config` given), replicated as the cluster allows (see `cluster_replication_factor`)
+    unless `replication_factor` says otherwise."""
     names = sorted(
         {t for topic in topics for t in ([topic, dlq_topic(topic)] if with_dlq else [topic])}
     )
@@ -85,23 +89,59 @@ async def ensure_topics(
         missing = [n for n in names if n not in existing]
         if not missing:
             return
+        factor = replication_factor or await cluster_replication_factor(admin)
+        topic_config = {
+            **durability_config(factor),
+            **(EVENT_TOPIC_CONFIG if config is None else config),
+        }
         new = [
             NewTopic(
                 name=n,
                 num_partitions=partitions,
-                replication_factor=1,
-                topic_configs=EVENT_TOPIC_CONFIG if config is None else config,
+                replication_factor=factor,
+                topic_configs=topic_config,
             )
             for n in missing
         ]
         response = await admin.create_topics(new)
         for name, code, *_ in response.topic_errors:
             if code not in (0, TopicAlreadyExistsError.errno):
-                raise RuntimeError(f"could not create topic {name}: error code {code}")
+                reason = for_code(code).__name__
+                raise RuntimeError(f"could not create topic {name}: {reason} (error code {code})")
         await _until_led(admin, missing)
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+def durability_config(replication_factor: int) -> dict[str, str]:
+    """A write is acknowledged once two replicas have it when there are three: one broker can
+    die without losing it, and the partition still takes writes while one is away."""
+    return {"min.insync.replicas": "2" if replication_factor >= 3 else "1"}
+
+
+async def cluster_replication_factor(admin: AIOKafkaAdminClient) -> int:
+    """Three replicas, or one per broker when the cluster has fewer. A broker that is away
+    still counts if the cluster's `default.replication.factor` expects it: a topic created
+    while it is away gets a replica on it, which catches up when it returns, instead of
+    staying a replica short for good."""
+    brokers = [broker["node_id"] for broker in (await admin.describe_cluster())["brokers"]]
+    expected = await _default_replication_factor(admin, brokers[0])
+    return min(MAX_REPLICATION_FACTOR, max(len(brokers), expected))
+
+
+async def _default_replication_factor(admin: AIOKafkaAdminClient, broker: int) -> int:
+    """The broker's `default.replication.factor` (0 if it does not say, e.g. not allowed to)."""
+    name = "default.replication.factor"
+    described = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.BROKER, str(broker), {name: None})]
+    )
+    for response in described:
+        for resource in response.to_object()["resources"]:
+            for entry in resource["config_entries"] if resource["error_code"] == 0 else ():
+                if entry["config_names"] == name and entry["config_value"]:
+                    return int(entry["config_value"])
+    return 0
 
 
 async def _until_led(admin: AIOKafkaAdminClient, names: list[str], timeout_s: float = 30) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -11,7 +13,8 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_ports_from(count: int) -> int:
+    """The first of `count` consecutive free ports, below the range the system hands out to
+    outgoing connections (a port from there can be taken by one before a server binds it)."""
+    while True:
+        first = random.randrange(20_000, 32_000 - count)
+        if all(_is_free(first + i) for i in range(count)):
+            return first
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 class NotReady(RuntimeError):
@@ -76,32 +97,50 @@ def _run(script: Path, action: str, env: dict[str, str]) -> str:
 
 @dataclass
 class KafkaBroker:
-    """One KRaft broker on free ports, with its data in a temp dir; can be stopped and restarted."""
+    """One KRaft node (broker and controller) on free ports, with its data in a temp dir; alone,
+    or a member of a `KafkaCluster`. It can be stopped, SIGKILLed and started again."""
 
     data_dir: Path
     port: int
     controller_port: int
+    node_id: int = 1
+    quorum: str = ""
+    """Every controller of the cluster, `id@127.0.0.1:port,...` (empty: this node alone)."""
+    cluster_id: str = ""
+    """The id new storage is formatted with, the same on every node (empty: a new one)."""
+    heap: str = "384m"
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
     @property
-    def _env(self) -> dict[str, str]:
-        return {
+    def env(self) -> dict[str, str]:
+        """The settings `deploy/kafka/kafka.sh` runs this node with."""
+        env = {
             "KAFKA_PORT": str(self.port),
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
             "KAFKA_DATA_DIR": str(self.data_dir),
-            "KAFKA_HEAP": "384m",
+            "KAFKA_HEAP": self.heap,
         }
+        if self.quorum:
+            env |= {"KAFKA_NODE_ID": str(self.node_id), "KAFKA_CONTROLLER_QUORUM": self.quorum}
+        if self.cluster_id:
+            env["KAFKA_CLUSTER_ID"] = self.cluster_id
+        return env
+
+    @property
+    def voter(self) -> str:
+        """This node as the controller quorum names it."""
+        return f"{self.node_id}@127.0.0.1:{self.controller_port}"
 
     def start(self) -> None:
         require("java", "install a JDK 17+ (Debian: apt-get install default-jdk-headless)")
         require("mvn", "install Maven (Debian: apt-get install maven)")
-        _run(KAFKA_SCRIPT, "start", self._env)
+        _run(KAFKA_SCRIPT, "start", self.env)
 
     def stop(self) -> None:
-        _run(KAFKA_SCRIPT, "stop", self._env)
+        _run(KAFKA_SCRIPT, "stop", self.env)
 
     def kill(self) -> None:
         """SIGKILL the broker, as a machine that loses power would (start() brings it back)."""
@@ -113,6 +152,79 @@ class KafkaBroker:
                 os.kill(pid, 0)
                 time.sleep(0.1)
         pid_file.unlink(missing_ok=True)
+
+    @property
+    def running(self) -> bool:
+        try:
+            os.kill(int((self.data_dir / "kafka.pid").read_text()), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+
+@dataclass
+class KafkaCluster:
+    """KRaft nodes on 127.0.0.1, each a broker and a controller, that replicate every topic
+    three times (fewer nodes: as many times as there are nodes) and acknowledge a write once
+    two replicas have it, so one node can die without losing an acknowledged record. Node `n`
+    keeps its data in `<data_dir>/node-<n>`."""
+
+    data_dir: Path
+    members: list[KafkaBroker]
+
+    @classmethod
+    def from_port(
+        cls, data_dir: Path, first_port: int, brokers: int, *, heap: str = "256m"
+    ) -> KafkaCluster:
+        """Node `n` listens on `first_port + 2(n-1)`, its controller on the port after it:
+        9092-9097 for three nodes from 9092."""
+        members = [
+            KafkaBroker(
+                data_dir=data_dir / f"node-{n}",
+                port=first_port + 2 * (n - 1),
+                controller_port=first_port + 2 * (n - 1) + 1,
+                node_id=n,
+                heap=heap,
+            )
+            for n in range(1, brokers + 1)
+        ]
+        quorum = ",".join(m.voter for m in members)
+        for member in members:
+            member.quorum = quorum
+        return cls(data_dir, members)
+
+    @classmethod
+    def on_free_ports(cls, data_dir: Path, brokers: int = 3) -> KafkaCluster:
+        return cls.from_port(data_dir, free_ports_from(2 * brokers), brokers)
+
+    @property
+    def bootstrap(self) -> str:
+        """Every node's address: a client finds the cluster through any of them that runs."""
+        return ",".join(m.bootstrap for m in self.members)
+
+    def start(self) -> None:
+        """Start every node that is not running, together: a node answers only once a majority
+        of the controllers has elected a leader."""
+        cluster_id = self._cluster_id()
+        for member in self.members:
+            member.cluster_id = cluster_id
+        self._on_each(KafkaBroker.start)
+
+    def stop(self) -> None:
+        self._on_each(KafkaBroker.stop)
+
+    def _on_each(self, action: Callable[[KafkaBroker], None]) -> None:
+        with ThreadPoolExecutor(len(self.members)) as pool:
+            for done in [pool.submit(action, m) for m in self.members]:
+                done.result()
+
+    def _cluster_id(self) -> str:
+        """The cluster's id, made on its first start and kept beside the nodes' data."""
+        kept = self.data_dir / "cluster.id"
+        if not kept.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            kept.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+        return kept.read_text().strip()
 
 
 @dataclass
@@ -208,9 +320,9 @@ def own_throwaway_dirs() -> list[Path]:
 
 def clean_up(path: Path) -> None:
     """Stop every server whose data is under `path`, and remove it."""
-    for broker_dir in path.glob("**/kafka"):
+    for pid_file in path.glob("**/kafka.pid"):
         with contextlib.suppress(MissingComponent):
-            KafkaBroker(data_dir=broker_dir, port=0, controller_port=0).stop()
+            KafkaBroker(data_dir=pid_file.parent, port=0, controller_port=0).stop()
     for pg_dir in path.glob("**/pg"):
         with contextlib.suppress(MissingComponent):
             PostgresServer(data_dir=pg_dir, port=0).stop()
@@ -257,6 +369,22 @@ def throwaway_broker(root: Path | None = None) -> Iterator[KafkaBroker]:
         yield broker
     finally:
         broker.stop()
+        if own:
+            discard(where)
+
+
+@contextmanager
+def throwaway_cluster(root: Path | None = None, *, brokers: int = 3) -> Iterator[KafkaCluster]:
+    """A cluster of its own (under `root`, or a throwaway directory removed afterwards), every
+    node stopped when the block ends."""
+    own = root is None
+    where = throwaway_dir("kafka-cluster") if root is None else root
+    cluster = KafkaCluster.on_free_ports(where / "kafka-cluster", brokers)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
         if own:
             discard(where)
 

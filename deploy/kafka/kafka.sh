@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Fetch, start, stop and inspect a single-node Apache Kafka 4.x broker (KRaft, broker+controller).
+# Fetch, start, stop and inspect one Apache Kafka 4.x node (KRaft, broker and controller in one
+# process): a single-node broker by default, or one node of a local cluster.
 #
 #   kafka.sh fetch            copy the broker's jars from Maven Central into the cache (once)
 #   kafka.sh start            format storage if needed, start the broker, wait until it answers
+#                             (a cluster's node answers once a majority of controllers runs:
+#                             start the nodes together)
 #   kafka.sh stop             stop the broker cleanly (SIGTERM, then SIGKILL after a grace period)
 #   kafka.sh status           print whether the broker runs and where
 #
@@ -12,6 +15,14 @@
 #   KAFKA_DATA_DIR      log dirs, config, pid and broker log      (default ./var/kafka)
 #   KAFKA_HEAP          JVM heap, e.g. 384m                       (default 384m)
 #   KAFKA_PARTITIONS    default partitions of new topics          (default 3)
+#   KAFKA_NODE_ID       this node's id in its cluster             (default 1)
+#   KAFKA_CONTROLLER_QUORUM  every node's controller, as id@127.0.0.1:port,... (default: this
+#                       node alone, KAFKA_NODE_ID@127.0.0.1:KAFKA_CONTROLLER_PORT)
+#   KAFKA_CLUSTER_ID    the id new storage is formatted with; every node of a cluster needs the
+#                       same one                               (default: a new random id)
+#   KAFKA_REPLICATION_FACTOR  replicas of new topics and of the offsets, transaction and share
+#                       state topics                (default: the controllers in the quorum, at
+#                       most 3); min.insync.replicas is 2 with 3 replicas or more, else 1
 #   CCN_CACHE_DIR       jar cache outside the repository          (default ~/.cache/ccn-platform)
 set -euo pipefail
 
@@ -21,6 +32,12 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$PWD/var/kafka}"
 KAFKA_HEAP="${KAFKA_HEAP:-384m}"
 KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-3}"
+KAFKA_NODE_ID="${KAFKA_NODE_ID:-1}"
+KAFKA_CONTROLLER_QUORUM="${KAFKA_CONTROLLER_QUORUM:-$KAFKA_NODE_ID@127.0.0.1:$KAFKA_CONTROLLER_PORT}"
+KAFKA_CLUSTER_ID="${KAFKA_CLUSTER_ID:-}"
+IFS=',' read -ra VOTERS <<< "$KAFKA_CONTROLLER_QUORUM"
+KAFKA_REPLICATION_FACTOR="${KAFKA_REPLICATION_FACTOR:-$(( ${#VOTERS[@]} < 3 ? ${#VOTERS[@]} : 3 ))}"
+MIN_INSYNC_REPLICAS="$(( KAFKA_REPLICATION_FACTOR >= 3 ? 2 : 1 ))"
 CCN_CACHE_DIR="${CCN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccn-platform}"
 START_TIMEOUT_S="${KAFKA_START_TIMEOUT_S:-90}"
 
@@ -63,6 +80,9 @@ write_config() {
   local cfg="$KAFKA_DATA_DIR/server.properties"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
       -e "s|@LOG_DIR@|$KAFKA_DATA_DIR/data|g" -e "s|@PARTITIONS@|$KAFKA_PARTITIONS|g" \
+      -e "s|@NODE_ID@|$KAFKA_NODE_ID|g" -e "s|@QUORUM@|$KAFKA_CONTROLLER_QUORUM|g" \
+      -e "s|@REPLICATION_FACTOR@|$KAFKA_REPLICATION_FACTOR|g" \
+      -e "s|@MIN_INSYNC_REPLICAS@|$MIN_INSYNC_REPLICAS|g" \
       "$HERE/server.properties.template" > "$cfg"
   echo "$cfg"
 }
@@ -78,7 +98,8 @@ start() {
              -Dlog4j2.configurationFile="file:$HERE/log4j2.properties"
              -Dkafka.logs.dir="$KAFKA_DATA_DIR/logs")
   if [[ ! -f "$KAFKA_DATA_DIR/data/meta.properties" ]]; then
-    local cluster_id; cluster_id="$(java "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    local cluster_id="$KAFKA_CLUSTER_ID"
+    [[ -n "$cluster_id" ]] || cluster_id="$(java "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
     java "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$cfg" \
       --ignore-formatted > "$KAFKA_DATA_DIR/logs/format.log" 2>&1 \
       || die "formatting KRaft storage failed: $(tail -5 "$KAFKA_DATA_DIR/logs/format.log")"

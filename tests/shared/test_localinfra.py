@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from shared.localinfra import (
     KAFKA_SCRIPT,
     KafkaBroker,
     PostgresServer,
+    clean_up,
     free_port,
     sweep_abandoned,
     throwaway_dir,
@@ -82,3 +85,19 @@ def test_what_a_killed_run_left_running_the_next_run_stops_and_removes(run_dir: 
         ["pg_isready", "-h", "127.0.0.1", "-p", str(server.port)], capture_output=True, check=False
     )
     assert refused.returncode != 0, "the abandoned PostgreSQL still answers"
+
+
+def test_clean_up_stops_a_clusters_nodes(tmp_path: Path) -> None:
+    """What a killed run leaves of a cluster is stopped, node by node, like a single broker."""
+    stand_in = subprocess.Popen(["sleep", "600"])  # a node's process, as far as its pid file says
+    reaped = threading.Thread(target=stand_in.wait)  # so that it is gone once it ends
+    reaped.start()
+    node = tmp_path / "run" / "kafka-cluster" / "node-2"
+    node.mkdir(parents=True)
+    (node / "kafka.pid").write_text(str(stand_in.pid))
+
+    clean_up(tmp_path / "run")
+
+    reaped.join(timeout=30)
+    assert stand_in.returncode == -signal.SIGTERM
+    assert not (tmp_path / "run").exists()
