@@ -19,7 +19,14 @@ from services.promotion.app import service as promotion_service
 from services.registry.app import service as registry_service
 from services.reporting.app import service as reporting_service
 from shared.auth import mint_token
-from shared.localinfra import KafkaBroker, PostgresServer, clean_up, free_port, throwaway_dir
+from shared.localinfra import (
+    KafkaBroker,
+    KafkaCluster,
+    PostgresServer,
+    clean_up,
+    free_port,
+    throwaway_dir,
+)
 from tests.faults.harness import Outcomes, Served, environ, settled
 from tests.kafka_tools import unread, wait_until
 
@@ -34,27 +41,31 @@ WRITES_PER_LANE_S = REPORTS_PER_S + 3 * INSPECTIONS_PER_S + 3 * PROJECTS_PER_S
 
 @contextmanager
 def platform(
-    run: Path, purpose: str = "faults"
-) -> Iterator[tuple[KafkaBroker, PostgresServer, dict[str, Served]]]:
-    """A broker and a PostgreSQL server of their own, and the four services on them (not yet
-    started); their logs in `run`."""
+    run: Path, purpose: str = "faults", *, brokers: int = 1
+) -> Iterator[tuple[KafkaBroker | KafkaCluster, PostgresServer, dict[str, Served]]]:
+    """A broker (or a cluster of `brokers`) and a PostgreSQL server of their own, and the four
+    services on them (not yet started); their logs in `run`."""
     root = throwaway_dir(purpose)
-    broker = KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
+    kafka: KafkaBroker | KafkaCluster = (
+        KafkaBroker(data_dir=root / "kafka", port=free_port(), controller_port=free_port())
+        if brokers == 1
+        else KafkaCluster.on_free_ports(root / "kafka-cluster", brokers)
+    )
     pg = PostgresServer(data_dir=root / "pg", port=free_port())
     services: dict[str, Served] = {}
     try:
-        broker.start()
+        kafka.start()
         pg.start()
         for spec in SERVICES:
             env = environ(
                 CCN_DATABASE_URL=pg.url(pg.create_database()),
-                CCN_KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap,
+                CCN_KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap,
                 CCN_JWT_SECRET=SECRET,
                 CCN_LOG_LEVEL="WARNING",
                 CCN_OUTBOX_POLL_INTERVAL_S="0.1",
             )
             services[spec.name] = Served(spec.name, env, run / f"{spec.name}.log")
-        yield broker, pg, services
+        yield kafka, pg, services
     finally:
         for served in services.values():
             served.stop()
