@@ -74,6 +74,7 @@ class EventConsumer:
         topics: Iterable[str] | None = None,
         retry: RetryPolicy | None = None,
         max_poll_records: int = 200,
+        instance_id: str | None = None,
         consumer_factory: Callable[[], AIOKafkaConsumer] | None = None,
         producer_factory: Callable[[], AIOKafkaProducer] | None = None,
     ) -> None:
@@ -94,6 +95,7 @@ class EventConsumer:
                 group_id=self.group_id,
                 client_id=name,
                 max_poll_records=max_poll_records,
+                instance_id=instance_id,
             )
         )
         self._producer_factory = producer_factory or (

@@ -48,12 +48,17 @@ def new_consumer(
     group_id: str,
     client_id: str = "ccn",
     max_poll_records: int = 200,
+    instance_id: str | None = None,
 ) -> AIOKafkaConsumer:
-    """A group consumer that commits offsets only when told to (after the DB commit)."""
+    """A group consumer that commits offsets only when told to (after the DB commit). With an
+    `instance_id` it is a static member of its group: when its process restarts within the
+    session timeout it gets its partitions back without a rebalance, and a clean stop does not
+    leave the group (its partitions wait for it, or for the session timeout)."""
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap_servers,
         group_id=group_id,
+        group_instance_id=instance_id,
         client_id=client_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -115,6 +115,7 @@ class ServiceSpec(Generic[S]):
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 retry=RetryPolicy.from_settings(settings),
                 max_poll_records=settings.consumer_max_poll_records,
+                instance_id=settings.instance_id or None,
             )
             for projection in self.projections
         ]

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     consumer_backoff_initial_s: float = Field(0.2, gt=0)
     consumer_backoff_max_s: float = Field(10.0, gt=0)
     consumer_max_poll_records: int = Field(200, ge=1)
+    instance_id: str = Field(
+        "",
+        max_length=100,
+        description="this process's name among the service's replicas, kept across restarts "
+        "(say, the host's): a restarted process takes its consumers' partitions straight back "
+        "instead of after the session timeout; empty: consumers join as new members",
+    )
 
     run_relay: bool = Field(True, description="publish the outbox from this process")
     run_consumers: bool = Field(True, description="consume other services' events here")

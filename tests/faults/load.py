@@ -63,6 +63,7 @@ def platform(
                 CCN_JWT_SECRET=SECRET,
                 CCN_LOG_LEVEL="WARNING",
                 CCN_OUTBOX_POLL_INTERVAL_S="0.1",
+                CCN_INSTANCE_ID=f"{spec.name}-1",
             )
             services[spec.name] = Served(spec.name, env, run / f"{spec.name}.log")
         yield kafka, pg, services

@@ -115,6 +115,8 @@ async def _through_faults(
 class Figures:
     tries_to_catch: int = 0
     applied_not_committed: int = 0
+    catching_up_s: float = 0.0
+    """From the reporting service's restart until it was reading the latest events again."""
     brokers_away: list[tuple[float, float]] = field(default_factory=list)
     """When a broker of a cluster was away (Unix times)."""
 
@@ -161,6 +163,13 @@ async def _faults(
     say(started, "SIGKILL reporting once more")
     reporting.kill()
     await asyncio.to_thread(reporting.start)
+    restarted = time.monotonic()
+
+    async def reading() -> bool:
+        return await unread(kafka.bootstrap, reporting_service) < 20
+
+    assert await wait_until(reading, timeout_s=60), "reporting never caught up after a restart"
+    figures.catching_up_s = time.monotonic() - restarted
     await asyncio.sleep(5)
     return figures
 
@@ -282,6 +291,7 @@ def _print_figures(load: Load, figures: Figures) -> None:
         f" {len(load.inspected):,} inspections with a violation, {len(load.approved):,}"
         f" approved projects; attempts by answer {attempts}\n"
         f"  reporting killed between its commits after {figures.tries_to_catch} looks, with"
-        f" {figures.applied_not_committed} applied events not yet committed",
+        f" {figures.applied_not_committed} applied events not yet committed; after its last"
+        f" restart it read the latest events again within {figures.catching_up_s:.1f} s",
         flush=True,
     )

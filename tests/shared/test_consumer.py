@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -18,7 +21,7 @@ from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.event_handlers import HandlerRegistry, RetryPolicy, TransientError
 from shared.events import Envelope
-from shared.kafka import dlq_topic, ensure_topics, new_producer, topic_offsets
+from shared.kafka import dlq_topic, ensure_topics, new_consumer, new_producer, topic_offsets
 from tests.kafka_tools import (
     Contract,
     make_contract,
@@ -469,3 +472,52 @@ async def test_a_transactional_topic_read_to_its_end_is_committed_to_its_end(
     finally:
         await consumer.stop()
     assert await projection.state() == {f"t{seq}": [0, 1, 2] for seq in range(4)}
+
+
+MEMBER = """
+import asyncio, sys
+from shared.kafka import new_consumer
+
+async def main():
+    consumer = new_consumer(sys.argv[1], sys.argv[2], group_id=sys.argv[3], instance_id="node-a")
+    await consumer.start()
+    while not consumer.assignment():
+        await consumer.getmany(timeout_ms=200)
+    print("assigned", flush=True)
+    await asyncio.sleep(3600)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+async def test_a_static_member_killed_and_restarted_takes_its_partitions_straight_back(
+    kafka_bootstrap: str,
+) -> None:
+    """A process with an instance id that dies without leaving its group, and comes back under
+    the same id, is given its partitions at once: a new member would wait for the dead one's
+    session (30 s) to expire first."""
+    topic, group = f"static.{uuid.uuid4().hex[:8]}", f"static-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap, [topic])
+    member = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        MEMBER,
+        kafka_bootstrap,
+        topic,
+        group,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert member.stdout is not None
+    assert await asyncio.wait_for(member.stdout.readline(), 60) == b"assigned\n"
+    member.kill()
+    await member.wait()
+    again = new_consumer(kafka_bootstrap, topic, group_id=group, instance_id="node-a")
+    started = time.monotonic()
+    await again.start()  # returns once it has joined the group
+    try:
+        waited = time.monotonic() - started
+        assert len(again.assignment()) == 3
+        assert waited < 15, f"it waited {waited:.0f} s, as for a dead member's 30 s session"
+    finally:
+        await again.stop()
