@@ -83,6 +83,7 @@ async def time_relay(db: Database, outbox: Outbox, bootstrap: str, n: int, batch
         if time.perf_counter() - last_report > 5:
             progress("relay published", published, n, started)
             last_report = time.perf_counter()
+    await relay.wait_marked()  # the last batch's rows are marked in the background
     elapsed = time.perf_counter() - started
     await relay.stop()
     return elapsed

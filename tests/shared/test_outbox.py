@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaTimeoutError
+from sqlalchemy import text
 
 from shared import metrics
 from shared.db import Database
 from shared.kafka import new_producer
 from shared.localinfra import KafkaBroker
-from shared.outbox import CLAIMS_PER_TRANSACTION, Outbox, OutboxRelay
+from shared.outbox import CLAIMS_PER_TRANSACTION, Outbox, OutboxRelay, RowsLeftBehind
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
 
 
@@ -204,13 +205,15 @@ async def test_relay_loses_nothing_across_a_broker_restart(
 
 class Faulty:
     """A real transactional producer whose chosen sends fail, or whose commit goes through
-    and then reports an error, as a relay killed right after the broker took its batch."""
+    and then reports an error, as a relay killed right after the broker took its batch; or
+    that is dead: it tells the broker nothing more, not even to abort its transaction."""
 
     def __init__(self, producer: AIOKafkaProducer, *, fail_seqs: set[int] = frozenset()) -> None:
         self.producer = producer
         self.fail_seqs = set(fail_seqs)
         self.die_after_commit = False
         self.hold_commit: asyncio.Event | None = None
+        self.dead = False
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.producer, name)
@@ -226,9 +229,18 @@ class Faulty:
     async def commit_transaction(self) -> None:
         if self.hold_commit is not None:
             await self.hold_commit.wait()
+        self._check_alive()
         await self.producer.commit_transaction()
         if self.die_after_commit:
             raise ConnectionError("the relay died before it could mark the batch")
+
+    async def abort_transaction(self) -> None:
+        self._check_alive()
+        await self.producer.abort_transaction()
+
+    def _check_alive(self) -> None:
+        if self.dead:
+            raise ConnectionError("the relay's process is gone")
 
 
 def faulty_relay(
@@ -270,6 +282,7 @@ async def test_a_failed_send_publishes_nothing_of_its_batch_and_the_retry_each_e
         assert await _backlog(relay) == 15, "a row of a failed transaction was marked published"
         producer.fail_seqs = set()
         assert await relay.publish_batch() == 15
+        await relay.wait_marked()
         assert await _backlog(relay) == 0
     finally:
         await relay.stop()
@@ -378,6 +391,7 @@ async def test_one_transaction_carries_several_claims_in_order(
     relay = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test", batch_size=5)
     try:
         assert await relay.publish_batch() == 5 * CLAIMS_PER_TRANSACTION
+        await relay.wait_marked()
         assert await _backlog(relay) == 3
         assert await relay.publish_batch() == 3
         assert await relay.publish_batch() == 0
@@ -388,3 +402,153 @@ async def test_one_transaction_carries_several_claims_in_order(
         "k0": list(range(0, total, 2)),
         "k1": list(range(1, total, 2)),
     }
+
+
+@asynccontextmanager
+async def _marks_held(db: Database) -> AsyncIterator[int]:
+    """No row of the outbox can be marked published (nor added) until the block ends: its
+    rows can still be read and claimed. Yields the holding connection's process id."""
+    async with db.engine.connect() as connection, connection.begin():
+        await connection.execute(text("LOCK TABLE outbox IN SHARE MODE"))
+        yield int(await connection.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+async def _terminate_backends(db: Database, *, sparing: int = 0, only_marking: bool = False) -> int:
+    """Close the database connections but `sparing`'s, as a dying process does (or only the
+    one marking rows published); how many there were."""
+    marking = "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox%'" if only_marking else ""
+    async with db.engine.connect() as connection:
+        terminated = await connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND pid <> :sparing " + marking
+            ),
+            {"sparing": sparing},
+        )
+    return int(terminated or 0)
+
+
+async def _marking_waits(db: Database) -> bool:
+    async with db.engine.connect() as connection:
+        waiting = await connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox%'"
+            )
+        )
+    return bool(waiting)
+
+
+async def _add_in_turn(db: Database, outbox: Outbox, contract: Contract, total: int) -> None:
+    async with db.transaction() as session:
+        await outbox.add(
+            session, *(contract.happened(thing_id=f"k{i % 3}", seq=i) for i in range(total))
+        )
+
+
+def _in_turn(total: int) -> dict[str, list[int]]:
+    return {f"k{k}": list(range(k, total, 3)) for k in range(3)}
+
+
+async def test_a_batch_commits_only_after_the_one_before_is_marked_and_a_crash_repeats_nothing(
+    pg_service: tuple[Database, Contract, Outbox],
+    kafka_bootstrap: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    db, contract, outbox = pg_service
+    per_transaction = 5 * CLAIMS_PER_TRANSACTION
+    total = 3 * per_transaction
+    await _add_in_turn(db, outbox, contract, total)
+    made: list[Faulty] = []
+    dying = faulty_relay(db, outbox, kafka_bootstrap, made, batch_size=5)
+    producer = await leading(dying)
+    async with _marks_held(db) as holder:
+        assert await dying.publish_batch() == per_transaction
+        second = asyncio.create_task(dying.publish_batch())
+        assert await wait_until(lambda: _marking_waits(db))
+        await asyncio.sleep(1.0)
+        assert not second.done(), "a batch committed before the one before it was marked"
+        visible = await read_topic(kafka_bootstrap, contract.topic, expected=per_transaction)
+        assert len(visible) == per_transaction
+        assert await _backlog(dying) == total
+        # The relay's process dies: its connections close, its producer says nothing more.
+        producer.dead = True
+        assert await _terminate_backends(db, sparing=holder) >= 2
+    with pytest.raises(Exception):  # noqa: B017 - whatever a dead process would have seen
+        await second
+    await dying.leadership.give_up()
+
+    caplog.set_level(logging.INFO, logger="shared.outbox")
+    successor = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test")
+    successor.start()
+    try:
+        await _drain(successor)
+    finally:
+        await successor.stop()
+        await producer.producer.stop()
+    assert f"marked {per_transaction} events published by a transaction" in caplog.text
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=total)
+    assert len({dict(m.headers)["ce_id"] for m in messages}) == len(messages) == total
+    assert _ids_by_key(messages) == _in_turn(total)
+
+
+async def test_a_batch_whose_marking_failed_is_marked_by_recovery_and_the_next_one_aborted(
+    pg_service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
+) -> None:
+    db, contract, outbox = pg_service
+    per_transaction = 5 * CLAIMS_PER_TRANSACTION
+    total = 3 * per_transaction
+    await _add_in_turn(db, outbox, contract, total)
+    relay = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test", batch_size=5)
+    try:
+        async with _marks_held(db):
+            assert await relay.publish_batch() == per_transaction
+            second = asyncio.create_task(relay.publish_batch())
+            assert await wait_until(lambda: _marking_waits(db))
+            assert await _terminate_backends(db, only_marking=True) == 1
+        with pytest.raises(Exception, match=r"(?i)terminat|connection"):
+            await second
+        assert await _backlog(relay) == total
+        relay.start()
+        await _drain(relay)
+    finally:
+        await relay.stop()
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=total)
+    assert len({dict(m.headers)["ce_id"] for m in messages}) == len(messages) == total
+    assert _ids_by_key(messages) == _in_turn(total)
+
+
+async def test_an_event_committed_late_is_published_before_later_events_of_its_aggregate(
+    pg_service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
+) -> None:
+    """A writer's transaction takes its row's seq, and commits only after the relay has
+    claimed newer rows: the aggregate's next event must not overtake it."""
+    db, contract, outbox = pg_service
+    happened = contract.happened
+    async with db.transaction() as session:
+        await outbox.add(session, *(happened(thing_id="b", seq=i) for i in range(3)))
+    async with db.sessions() as late, late.begin():
+        await outbox.add(late, happened(thing_id="a", seq=0))
+        async with db.transaction() as session:
+            await outbox.add(session, *(happened(thing_id="b", seq=i) for i in range(3, 6)))
+        made: list[Faulty] = []
+        relay = faulty_relay(db, outbox, kafka_bootstrap, made, batch_size=10)
+        producer = await leading(relay)
+        producer.hold_commit = asyncio.Event()
+        first = asyncio.create_task(relay.publish_batch())  # the six rows of "b"
+        await asyncio.sleep(0.5)
+    try:
+        async with db.transaction() as session:
+            await outbox.add(session, happened(thing_id="a", seq=1))
+        producer.hold_commit.set()
+        assert await first == 6
+        with pytest.raises(RowsLeftBehind):
+            await relay.publish_batch()  # it had claimed a's second event, not its first
+        assert await relay.publish_batch() == 2
+        await relay.wait_marked()
+        assert await _backlog(relay) == 0
+    finally:
+        await relay.stop()
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=8)
+    assert _ids_by_key(messages) == {"a": [0, 1], "b": list(range(6))}
