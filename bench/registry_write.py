@@ -1,21 +1,32 @@
-"""Concurrent tenancy writes against the running registry on PostgreSQL.
+"""Tenancy writes against the running registry on PostgreSQL: how many it takes, and how soon
+the reporting service shows them.
 
     .venv/bin/python bench/registry_write.py [--tenancies 1000] [--concurrency 16]
+                                             [--rate 200] [--seconds 10]
 
 Starts a throwaway PostgreSQL and Kafka broker and the registry service as its own process
 (`ccn serve registry`), prepares operating clusters and facilities through the API, then
-leases land concurrently. Prints requests/s and p50/p99 latency of the writes, and p50/p99
-of the time from each HTTP response to its TenancyStarted event being readable from Kafka (by
-a reader of committed records, as the platform's consumers and data teams read). Then, in the
-same run, a bare FastAPI endpoint that inserts the same row with asyncpg
-(`bench/bare_write_app.py`) takes the same writes at the same concurrency, and the registry's
-throughput is printed as a ratio of it.
+leases land concurrently. Prints requests/s and p50/p99 latency of the writes, the registry
+process's CPU time per write, and p50/p99 of the time from each HTTP response to its
+TenancyStarted event being readable from Kafka (by a reader of committed records, as the
+platform's consumers and data teams read).
+
+Then the reporting service starts as its own process (`ccn serve reporting`), catches up, and
+the registry takes `--rate` leases a second for `--seconds`, each sent on schedule whether or
+not the ones before it were answered (an open loop, as independent callers send). For each,
+the time from its response to its row in the reporting service's tenancy projection (polled in
+the reporting database every few milliseconds), and to its event in Kafka, as p50/p95/p99.
+
+Last, in the same run, a bare FastAPI endpoint that inserts the same row with asyncpg
+(`bench/bare_write_app.py`) takes the first phase's writes at the same concurrency, and the
+registry's throughput is printed as a ratio of it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -24,6 +35,7 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 
@@ -37,9 +49,59 @@ from shared.localinfra import free_port, throwaway_servers
 SECRET = "bench-secret-0123456789abcdef0123456789"
 
 
+POLL_S = 0.005
+"""How often the reporting database is asked which of the awaited tenancies it holds."""
+
+
 def quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ms(values: list[float], *qs: float) -> str:
+    """The quantiles of `values` (seconds) in milliseconds: `12.3 / 45.6`."""
+    if not values:
+        return "-"
+    return " / ".join(f"{quantile(values, q) * 1000:.1f}" for q in qs)
+
+
+def _stat(pid: int) -> list[str]:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process `pid`, its children that ended, and those that
+    still run have used so far (Linux's /proc): a PostgreSQL server's is its sessions' too."""
+    ticks = sum(int(field) for field in _stat(pid)[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            with contextlib.suppress(OSError, IndexError):
+                fields = _stat(int(entry.name))
+                if fields[1] == str(pid):
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class Cpu:
+    """CPU time per write of each process that serves it (and of this bench, the client)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.used: dict[str, float] = {}
+
+    def __enter__(self) -> Cpu:
+        self.used = {name: -cpu_seconds(pid) for name, pid in self.pids.items()}
+        self.used["bench client"] = -time.process_time()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for name, pid in self.pids.items():
+            self.used[name] += cpu_seconds(pid)
+        self.used["bench client"] += time.process_time()
+
+    def per_write(self, writes: int) -> str:
+        return ", ".join(f"{name} {used / writes * 1000:.2f}" for name, used in self.used.items())
 
 
 class Bench:
@@ -60,6 +122,14 @@ class Bench:
         if response.status_code >= 300:
             raise RuntimeError(f"{path}: {response.status_code} {response.text}")
         return response.json()  # type: ignore[no-any-return]
+
+    async def lease(self, cluster_id: str, facility_id: str) -> str:
+        """Lease land in the cluster to the facility; the tenancy's id."""
+        tenancy = await self.post(
+            f"/clusters/{cluster_id}/tenancies",
+            {"facility_id": facility_id, "leased_area_ha": "0.05", "start_date": "2022-01-01"},
+        )
+        return str(tenancy["id"])
 
     async def operating_cluster(self, i: int) -> str:
         c = await self.post(
@@ -154,63 +224,195 @@ async def watch_events(
         await consumer.stop()
 
 
-async def measure(base_url: str, bootstrap: str, tenancies: int, concurrency: int) -> float:
-    """The registry's writes: prints their figures, returns requests/s."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-        bench = Bench(client)
-        clusters = [await bench.operating_cluster(i) for i in range(max(1, tenancies // 50))]
-        print(f"  prepared {len(clusters)} operating clusters", flush=True)
-        facilities = await gather_limited(tenancies, concurrency, bench.facility)
-        print(f"  prepared {len(facilities)} facilities", flush=True)
+class Events:
+    """When each tenancy's TenancyStarted became readable from Kafka, while in a `with` block."""
 
-        seen: dict[str, float] = {}
-        ready, stop = asyncio.Event(), asyncio.Event()
-        watcher = asyncio.create_task(watch_events(bootstrap, seen, ready, stop))
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self.seen: dict[str, float] = {}
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Events:
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(watch_events(self.bootstrap, self.seen, ready, self._stop))
         await ready.wait()
-        latencies: list[float] = []
-        answered: dict[str, float] = {}
+        return self
 
-        async def lease(i: int) -> None:
-            start = time.monotonic()
-            t = await bench.post(
-                f"/clusters/{clusters[i % len(clusters)]}/tenancies",
-                {
-                    "facility_id": facilities[i],
-                    "leased_area_ha": "0.05",
-                    "start_date": "2022-01-01",
-                },
-            )
-            answered[t["id"]] = time.monotonic()
-            latencies.append(answered[t["id"]] - start)
+    async def __aexit__(self, *_exc: object) -> None:
+        self._stop.set()
+        assert self._task is not None
+        await self._task
 
-        started = time.monotonic()
-        await gather_limited(tenancies, concurrency, lease)
-        elapsed = time.monotonic() - started
-        deadline = time.monotonic() + 60
+    async def wait_for(self, tenancies: set[str], timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
         # The watcher task fills `seen`; poll until it caught up with every answered write.
-        while len(seen.keys() & answered.keys()) < len(answered) and time.monotonic() < deadline:  # noqa: ASYNC110
+        while len(self.seen.keys() & tenancies) < len(tenancies) and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.1)
-        stop.set()
-        await watcher
 
-    to_kafka = [seen[t] - answered[t] for t in answered if t in seen]
+    def delays(self, answered: dict[str, float]) -> list[float]:
+        """From each answer to its event, for the answered tenancies whose event was seen."""
+        return [self.seen[t] - answered[t] for t in answered if t in self.seen]
+
+
+async def prepare(
+    bench: Bench, clusters: int, facilities: int, concurrency: int
+) -> tuple[list[str], list[str]]:
+    """Operating clusters, and facilities to lease land in them."""
+    cluster_ids = [await bench.operating_cluster(i) for i in range(clusters)]
+    print(f"  prepared {len(cluster_ids)} operating clusters", flush=True)
+    facility_ids = await gather_limited(facilities, concurrency, bench.facility)
+    print(f"  prepared {len(facility_ids)} facilities", flush=True)
+    return cluster_ids, facility_ids
+
+
+async def measure(
+    bench: Bench,
+    bootstrap: str,
+    pids: dict[str, int],
+    clusters: list[str],
+    facilities: list[str],
+    concurrency: int,
+) -> float:
+    """The registry's writes, `concurrency` at a time: prints their figures, returns requests/s."""
+    tenancies = len(facilities)
+    latencies: list[float] = []
+    answered: dict[str, float] = {}
+
+    async def lease(i: int) -> None:
+        start = time.monotonic()
+        tenancy = await bench.lease(clusters[i % len(clusters)], facilities[i])
+        answered[tenancy] = time.monotonic()
+        latencies.append(answered[tenancy] - start)
+
+    async with Events(bootstrap) as events:
+        with Cpu(pids) as cpu:
+            started = time.monotonic()
+            await gather_limited(tenancies, concurrency, lease)
+            elapsed = time.monotonic() - started
+        await events.wait_for(set(answered))
+    to_kafka = events.delays(answered)
     print()
     print(f"tenancy writes            {tenancies:>8}   (concurrency {concurrency})")
     print(f"requests/s                {tenancies / elapsed:>8.1f}")
+    print(f"latency p50 / p99         {ms(latencies, 0.5, 0.99):>17} ms")
+    print(f"CPU ms per write          {cpu.per_write(tenancies)}")
     print(
-        f"latency p50 / p99         {quantile(latencies, 0.5) * 1000:>8.1f} / "
-        f"{quantile(latencies, 0.99) * 1000:.1f} ms"
-    )
-    print(
-        f"response -> Kafka p50/p99 {quantile(to_kafka, 0.5) * 1000:>8.1f} / "
-        f"{quantile(to_kafka, 0.99) * 1000:.1f} ms   ({len(to_kafka)} of {tenancies} seen)"
+        f"response -> Kafka p50/p99 {ms(to_kafka, 0.5, 0.99):>17} ms   "
+        f"({len(to_kafka)} of {tenancies} seen)"
     )
     print(f"mean latency              {statistics.mean(latencies) * 1000:>8.1f} ms")
     return tenancies / elapsed
 
 
-async def measure_bare(base_url: str, tenancies: int, concurrency: int) -> float:
-    """The same writes to the bare endpoint; returns requests/s."""
+async def watch_projection(
+    dsn: str, awaited: dict[str, str], shown: dict[str, float], stop: asyncio.Event
+) -> None:
+    """Every POLL_S, which awaited facilities' tenancies the reporting database holds:
+    `awaited` maps facility to tenancy (a facility is awaited from when its lease is sent, so
+    a row that is there before the answer counts as there at the answer)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        while not stop.is_set() or awaited:
+            if awaited:
+                rows = await connection.fetch(
+                    "SELECT facility_id FROM tenancies WHERE facility_id = any($1::text[])",
+                    list(awaited),
+                )
+                now = time.monotonic()
+                for row in rows:
+                    shown[row["facility_id"]] = now
+                    awaited.pop(row["facility_id"], None)
+            await asyncio.sleep(POLL_S)
+    finally:
+        await connection.close()
+
+
+async def projected(
+    bench: Bench,
+    reporting_dsn: str,
+    bootstrap: str,
+    clusters: list[str],
+    facilities: list[str],
+    rate: float,
+) -> None:
+    """Leases sent at `rate` a second, on schedule: prints how soon the reporting service's
+    projection, and Kafka, had each after its answer."""
+    answered: dict[str, float] = {}
+    tenancy_of: dict[str, str] = {}
+    latencies: list[float] = []
+    awaited: dict[str, str] = {}
+    shown: dict[str, float] = {}
+    failures: list[BaseException] = []
+    stop = asyncio.Event()
+    poller = asyncio.create_task(watch_projection(reporting_dsn, awaited, shown, stop))
+
+    async def lease(i: int) -> None:
+        facility = facilities[i]
+        awaited[facility] = ""
+        start = time.monotonic()
+        try:
+            tenancy = await bench.lease(clusters[i % len(clusters)], facility)
+        except (RuntimeError, httpx.HTTPError) as exc:
+            awaited.pop(facility, None)
+            failures.append(exc)
+            return
+        answered[facility] = time.monotonic()
+        tenancy_of[facility] = tenancy
+        latencies.append(answered[facility] - start)
+
+    async with Events(bootstrap) as events:
+        started = time.monotonic()
+        sends = []
+        for i in range(len(facilities)):
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            sends.append(asyncio.create_task(lease(i)))
+        await asyncio.gather(*sends)
+        elapsed = time.monotonic() - started
+        await events.wait_for(set(tenancy_of.values()))
+        deadline = time.monotonic() + 60
+        while awaited and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        stop.set()
+        awaited.clear()
+        await poller
+    to_projection = [max(0.0, shown[f] - answered[f]) for f in answered if f in shown]
+    to_kafka = events.delays({tenancy_of[f]: t for f, t in answered.items()})
+    print()
+    print(
+        f"tenancy writes at {rate:.0f}/s    {len(facilities):>8}   (sent in {elapsed:.1f} s, "
+        f"{len(failures)} failed)"
+    )
+    print(f"latency p50 / p99         {ms(latencies, 0.5, 0.99):>17} ms")
+    print(
+        f"response -> Kafka         {ms(to_kafka, 0.5, 0.95, 0.99):>25} ms (p50/p95/p99, "
+        f"{len(to_kafka)} seen)"
+    )
+    print(
+        f"response -> projection    {ms(to_projection, 0.5, 0.95, 0.99):>25} ms (p50/p95/p99, "
+        f"{len(to_projection)} of {len(facilities)} measured)"
+    )
+
+
+async def caught_up(reporting_dsn: str, tenancies: int, timeout_s: float = 120) -> None:
+    """Wait until the reporting database holds `tenancies` tenancies."""
+    connection = await asyncpg.connect(reporting_dsn)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with contextlib.suppress(asyncpg.UndefinedTableError):
+                if await connection.fetchval("SELECT count(*) FROM tenancies") >= tenancies:
+                    return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"the reporting service did not catch up in {timeout_s:.0f} s")
+    finally:
+        await connection.close()
+
+
+async def measure_bare(
+    base_url: str, tenancies: int, concurrency: int, pids: dict[str, int]
+) -> float:
+    """The same writes to the bare endpoint: prints its CPU per write, returns requests/s."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
 
         async def lease(i: int) -> None:
@@ -220,9 +422,12 @@ async def measure_bare(base_url: str, tenancies: int, concurrency: int) -> float
             )
             response.raise_for_status()
 
-        started = time.monotonic()
-        await gather_limited(tenancies, concurrency, lease)
-        return tenancies / (time.monotonic() - started)
+        with Cpu(pids) as cpu:
+            started = time.monotonic()
+            await gather_limited(tenancies, concurrency, lease)
+            elapsed = time.monotonic() - started
+    print(f"CPU ms per write          {cpu.per_write(tenancies)}")
+    return tenancies / elapsed
 
 
 def serve(
@@ -242,7 +447,49 @@ def serve(
     raise RuntimeError(f"{' '.join(command)} did not answer on port {port}")
 
 
-def main(tenancies: int, concurrency: int) -> None:
+async def registry_phases(
+    port: int,
+    env: dict[str, str],
+    reporting_dsn: str,
+    args: argparse.Namespace,
+    pids: dict[str, int],
+) -> float:
+    """Both phases against the registry listening on `port`; the first phase's requests/s."""
+    bootstrap = env["CCN_KAFKA_BOOTSTRAP_SERVERS"]
+    paced = round(args.rate * args.seconds)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        bench = Bench(client)
+        clusters, facilities = await prepare(
+            bench, max(1, args.tenancies // 50), args.tenancies + paced, args.concurrency
+        )
+        rate = await measure(
+            bench, bootstrap, pids, clusters, facilities[: args.tenancies], args.concurrency
+        )
+        if not paced:
+            return rate
+        print("\nstarting the reporting service", flush=True)
+        reporting_port = free_port()
+        reporting = await asyncio.to_thread(
+            serve,
+            ["shared.cli", "serve", "reporting"],
+            {**env, "CCN_DATABASE_URL": reporting_dsn},
+            reporting_port,
+            "/readyz",
+        )
+        try:
+            plain_dsn = reporting_dsn.replace("postgresql+asyncpg", "postgresql")
+            await caught_up(plain_dsn, args.tenancies)
+            print("  it has caught up", flush=True)
+            await projected(
+                bench, plain_dsn, bootstrap, clusters, facilities[args.tenancies :], args.rate
+            )
+        finally:
+            reporting.terminate()
+            await asyncio.to_thread(reporting.wait, 30)
+    return rate
+
+
+def main(args: argparse.Namespace) -> None:
     with throwaway_servers("bench") as (broker, pg):
         env = {
             **os.environ,
@@ -252,13 +499,17 @@ def main(tenancies: int, concurrency: int) -> None:
             "CCN_LOG_LEVEL": "WARNING",
             "CCN_OUTBOX_POLL_INTERVAL_S": "0.05",
         }
+        reporting_dsn = pg.url(pg.create_database())
+        servers = {
+            "PostgreSQL": int((pg.data_dir / "cluster" / "postmaster.pid").read_text().split()[0]),
+            "Kafka": int((broker.data_dir / "kafka.pid").read_text()),
+        }
         print("starting the registry", flush=True)
         port = free_port()
         server = serve(["shared.cli", "serve", "registry"], env, port, "/readyz")
         try:
-            registry_rate = asyncio.run(
-                measure(f"http://127.0.0.1:{port}", broker.bootstrap, tenancies, concurrency)
-            )
+            pids = {"registry": server.pid, **servers}
+            registry_rate = asyncio.run(registry_phases(port, env, reporting_dsn, args, pids))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -273,7 +524,12 @@ def main(tenancies: int, concurrency: int) -> None:
         )
         try:
             bare_rate = asyncio.run(
-                measure_bare(f"http://127.0.0.1:{port}", tenancies, concurrency)
+                measure_bare(
+                    f"http://127.0.0.1:{port}",
+                    args.tenancies,
+                    args.concurrency,
+                    {"bare endpoint": bare.pid, "PostgreSQL": servers["PostgreSQL"]},
+                )
             )
         finally:
             bare.terminate()
@@ -286,5 +542,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenancies", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
-    main(args.tenancies, args.concurrency)
+    parser.add_argument("--rate", type=float, default=200, help="leases a second, second phase")
+    parser.add_argument("--seconds", type=float, default=10, help="how long; 0: no second phase")
+    main(parser.parse_args())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
@@ -30,15 +31,39 @@ __all__ = [
 
 
 class TokenVerifier:
-    """Verifies bearer tokens: HS256 with a shared secret, or RS256 against a JWKS URL."""
+    """Verifies bearer tokens: HS256 with a shared secret, or RS256 against a JWKS URL.
 
-    def __init__(self, settings: Settings) -> None:
+    A token verified once is remembered, with the caller it names, until it expires: a caller
+    sends the same token with every request, and checking its signature and claims again each
+    time would cost more than most writes. Only tokens that passed every check are kept, the
+    `cached` most recently used of them.
+    """
+
+    def __init__(self, settings: Settings, *, cached: int = 1024) -> None:
         self._secret = settings.jwt_secret.get_secret_value()
         self._issuer = settings.jwt_issuer or None
         self._audience = settings.jwt_audience or None
         self._jwks = jwt.PyJWKClient(settings.jwt_jwks_url) if settings.jwt_jwks_url else None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._cached = cached
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, expires = known
+            if time.time() < expires:
+                self._verified.move_to_end(token)
+                return principal
+            del self._verified[token]
+        claims = await self._claims(token)
+        principal = principal_from_claims(claims)
+        self._verified[token] = (principal, float(claims["exp"]))
+        if len(self._verified) > self._cached:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _claims(self, token: str) -> dict[str, Any]:
+        """The claims of a token whose signature, expiry, issuer and audience hold; or 401."""
         try:
             if self._jwks is not None:
                 signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
@@ -60,7 +85,7 @@ class TokenVerifier:
             raise Unauthorized(f"the token's signing key cannot be found: {exc}") from None
         except jwt.InvalidTokenError as exc:
             raise Unauthorized(f"the token is invalid: {exc}") from None
-        return principal_from_claims(claims)
+        return claims
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

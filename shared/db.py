@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
@@ -10,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import MetaData, Table, bindparam, event, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -43,6 +44,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle this long is pinged before it is handed out."""
+
+_RETURNED = "ccn.returned_at"
+
+
+def _returned(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_RETURNED] = time.monotonic()
+
+
+def _checked_out(engine: Engine) -> Any:
+    """A pool listener that hands out only live connections, at no cost for a busy one.
+
+    A connection the server closed (it restarted, or ended the session) is seen as closed by
+    the driver as soon as the event loop reads the server's goodbye: that one, and every other
+    pooled then, is replaced. One idle for `PING_AFTER_IDLE_S` or more (a firewall may have
+    dropped it silently) is pinged first, as `pool_pre_ping` would ping each one; a busy pool's
+    connections, back a moment ago, are not: the round trips would cost more than the write.
+    """
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise InvalidatePoolError("the server closed the connection")
+        returned = record.info.get(_RETURNED)
+        if returned is not None and time.monotonic() - returned >= PING_AFTER_IDLE_S:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as exc:
+                raise InvalidatePoolError(f"the connection does not answer: {exc}") from exc
+
+    return check
+
+
 class Sessions(Protocol):
     """Where a unit of work gets its session: a database, or the live generation of one."""
 
@@ -54,7 +88,7 @@ class Database:
     """One service's database: an engine, a session factory and a transaction boundary."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None
+        self, url: str, *, echo: bool = False, pool_size: int = 20, schema: str | None = None
     ) -> None:
         """`schema`: on PostgreSQL, the schema its tables live in (the default one if None)."""
         self.url = url
@@ -66,12 +100,18 @@ class Database:
             # A file's connections are pooled (the default): opening one per transaction,
             # with its pragmas, costs more than the work of most transactions.
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            # A pool that keeps what a busy service holds at once (requests, the relay, its
+            # leadership, consumers): an overflow connection is closed when it comes back, and
+            # opening one costs a server process and the driver's type lookups.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size // 2)
             if schema is not None:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        else:
+            event.listen(self.engine.sync_engine, "checkin", _returned)
+            event.listen(self.engine.sync_engine, "checkout", _checked_out(self.sync_engine))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -1,15 +1,21 @@
 """What every repository does: rows to and from entities, a record by id (404), locked for a
 command, added, saved under its version (409 if someone changed it since it was read), and
-lists limited to the caller's scope, a page at a time."""
+lists limited to the caller's scope, a page at a time.
+
+A record read by id is remembered in its session as it was read, so that saving it writes only
+the columns its command changed (with its version and `updated_at`), not all of them again."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, Table, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import NotFound, StaleVersion
@@ -43,26 +49,36 @@ class RepositoryBase(Generic[E]):
         self.session = session
 
     def to_entity(self, row: Any) -> E:
-        entity: E = self.entity(**{f.name: getattr(row, f.name) for f in fields(self.entity)})
+        entity: E = self.entity(**{name: getattr(row, name) for name in _names(self.entity)})
         return entity
 
     def to_values(self, entity: E) -> dict[str, Any]:
-        columns = self.table.c
-        values = {f.name: getattr(entity, f.name) for f in fields(self.entity) if f.name in columns}
+        values = {name: getattr(entity, name) for name in _names(self.entity, self.table)}
         values.update({f"{name}_folded": fold(getattr(entity, name)) for name in self.folded})
         return values
 
     async def get(self, entity_id: str, *, lock: bool = False) -> E:
         """The record with this id (404 if none), locked until the transaction ends if `lock`."""
-        query = select(self.table).where(self.table.c.id == entity_id)
-        found = await self.first(query.with_for_update() if lock else query)
+        found = await self._by_id(entity_id, lock)
         if found is None:
             raise NotFound(f"no {self.what} {entity_id}")
         return found
 
     async def find(self, entity_id: str) -> E | None:
         """The record with this id, or None."""
-        return await self.first(select(self.table).where(self.table.c.id == entity_id))
+        return await self._by_id(entity_id, False)
+
+    async def _by_id(self, entity_id: str, lock: bool) -> E | None:
+        row = (await self.session.execute(_by_id(self.table, lock), {"id_": entity_id})).first()
+        if row is None:
+            return None
+        self._read()[entity_id] = _kept(row._mapping)
+        return self.to_entity(row)
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        """The stored values of this table's records read by id in this session, by id."""
+        read: dict[Table, dict[str, dict[str, Any]]] = self.session.info.setdefault(_READ, {})
+        return read.setdefault(self.table, {})
 
     async def many(self, entity_ids: Iterable[str]) -> dict[str, E]:
         """The records with these ids that exist, by id, in one query."""
@@ -93,27 +109,82 @@ class RepositoryBase(Generic[E]):
     async def add(self, entity: E) -> None:
         now = datetime.now(UTC)
         values = self.to_values(entity) | self._stamped(now, "created_at", "updated_at")
-        await self.session.execute(self.table.insert().values(**values))
+        await self.session.execute(_inserting(self.table), values)
 
     async def save(self, entity: E) -> None:
-        """Write the entity's state; if versioned, only over the version it was read at."""
-        t = self.table
-        query = update(t).where(t.c.id == entity.id)
+        """Write the entity's state (what changed since it was read, if it was read by id);
+        if versioned, only over the version it was read at."""
         values = self.to_values(entity) | self._stamped(datetime.now(UTC), "updated_at")
-        versioned = "version" in t.c
+        read = self._read().get(entity.id)
+        if read is not None:
+            values = {k: v for k, v in values.items() if k not in read or read[k] != v}
+        versioned = "version" in self.table.c
+        parameters: dict[str, Any] = {"id_": entity.id}
         if versioned:
-            query = query.where(t.c.version == values["version"])
-            values["version"] += 1
-        result = await self.session.execute(query.values(**values))
+            parameters["read_at_"] = entity.version  # type: ignore[attr-defined]
+            values["version"] = entity.version + 1  # type: ignore[attr-defined]
+        values = values or {"id": entity.id}
+        parameters.update({f"{name}_": value for name, value in values.items()})
+        statement = _saving(self.table, tuple(sorted(values)))
+        result = await self.session.execute(statement, parameters)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleVersion(
                 f"{self.what} {entity.id} was changed by someone else; reload and retry"
             )
+        if read is not None:
+            read.update(_kept(values))
         if versioned:
             entity.version = values["version"]  # type: ignore[attr-defined]
 
     def _stamped(self, now: datetime, *columns: str) -> dict[str, datetime]:
         return {c: now for c in columns if c in self.table.c}
+
+
+_READ = "ccn.read_by_id"
+
+_IMMUTABLE = (str, int, float, Decimal, date, Enum, type(None))
+"""Values a record read keeps as they were: a list or a dict from a JSON column may be changed
+in place by the entity that holds it, so such a column always counts as changed."""
+
+
+def _kept(values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if isinstance(value, _IMMUTABLE)}
+
+
+# The statements of the methods above, built once per table (and set of columns): a command
+# then sends its values as parameters, and SQLAlchemy finds the statement compiled already.
+
+
+_FIELDS: dict[tuple[Any, Table | None], tuple[str, ...]] = {}
+
+
+def _names(entity: Any, table: Table | None = None) -> tuple[str, ...]:
+    """The entity's field names (those that are columns of `table`, if given)."""
+    names = _FIELDS.get((entity, table))
+    if names is None:
+        names = tuple(f.name for f in fields(entity) if table is None or f.name in table.c)
+        _FIELDS[entity, table] = names
+    return names
+
+
+@functools.cache
+def _by_id(table: Table, lock: bool) -> Select[Any]:
+    query = select(table).where(table.c.id == bindparam("id_"))
+    return query.with_for_update() if lock else query
+
+
+@functools.cache
+def _inserting(table: Table) -> Insert:
+    return table.insert()
+
+
+@functools.lru_cache(maxsize=512)
+def _saving(table: Table, columns: tuple[str, ...]) -> Update:
+    """UPDATE `columns` of the row `id_` (if versioned, only while its version is `read_at_`)."""
+    query = update(table).where(table.c.id == bindparam("id_"))
+    if "version" in table.c:
+        query = query.where(table.c.version == bindparam("read_at_"))
+    return query.values({name: bindparam(f"{name}_") for name in columns})
 
 
 def in_scope(query: Select[Any], table: Table, scope: Scope) -> Select[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -141,6 +142,35 @@ async def test_expired_forged_or_malformed_tokens_are_refused_with_401(
 ) -> None:
     response = await client.get("/api/v1/provinces/14/things", headers=_bearer(token()))
     assert why in _assert_problem(response, 401, "unauthorized")["detail"]
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires_or_is_altered(
+    client: httpx.AsyncClient,
+) -> None:
+    expires = int(time.time()) + 2
+    token = jwt.encode(
+        {
+            "sub": "u1",
+            "exp": expires,
+            "agency": "so-cong-thuong",
+            "roles": ["viewer"],
+            "jurisdiction": {"province": "14"},
+        },
+        SECRET,
+        algorithm="HS256",
+    )
+    for _ in range(2):
+        response = await client.get("/api/v1/provinces/14/things", headers=_bearer(token))
+        assert response.status_code == 200, response.text
+    header, claims, signature = token.split(".")
+    middle = len(signature) // 2
+    flipped = "A" if signature[middle] != "A" else "B"
+    altered = f"{header}.{claims}.{signature[:middle]}{flipped}{signature[middle + 1 :]}"
+    response = await client.get("/api/v1/provinces/14/things", headers=_bearer(altered))
+    assert "invalid" in _assert_problem(response, 401, "unauthorized")["detail"]
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.1)
+    response = await client.get("/api/v1/provinces/14/things", headers=_bearer(token))
+    assert "expired" in _assert_problem(response, 401, "unauthorized")["detail"]
 
 
 async def test_another_provinces_records_are_refused_with_403(client: httpx.AsyncClient) -> None:

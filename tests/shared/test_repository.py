@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Column, Table, select
 
-from shared.columns import named, record_id, versioned
+from shared.columns import JsonList, named, record_id, versioned
 from shared.db import Database, new_metadata
 from shared.errors import NotFound, StaleVersion
 from shared.pagination import Keyset, decode_cursor
@@ -23,6 +23,8 @@ things = Table(
     *versioned(),
 )
 
+tagged = Table("tagged", metadata, record_id(), Column("tags", JsonList, nullable=False))
+
 
 @dataclass
 class Thing:
@@ -36,6 +38,18 @@ class Things(RepositoryBase[Thing]):
     entity = Thing
     what = "thing"
     folded = ("name",)
+
+
+@dataclass
+class Tagged:
+    id: str
+    tags: list[str] = field(default_factory=list)
+
+
+class TaggedThings(RepositoryBase[Tagged]):
+    table = tagged
+    entity = Tagged
+    what = "tagged thing"
 
 
 @pytest.fixture
@@ -67,6 +81,36 @@ async def test_a_save_bumps_the_version_it_was_read_at(db: Database) -> None:
     assert thing.version == 2
     async with db.sessions() as session:
         assert await Things(session).get("t1") == Thing("t1", "B", 2)
+
+
+async def test_saves_in_one_transaction_keep_every_change(db: Database) -> None:
+    async with db.transaction() as session:
+        await Things(session).add(Thing("t1", "A"))
+    async with db.transaction() as session:
+        thing = await Things(session).lock("t1")
+        thing.name = "B"
+        await Things(session).save(thing)
+        thing.name = "A"  # back to the name it was read with: still a change to write
+        await Things(session).save(thing)
+    async with db.sessions() as session:
+        assert await Things(session).get("t1") == Thing("t1", "A", 3)
+        folded = (await session.execute(select(things.c.name_folded))).scalar_one()
+    assert folded == "a"
+
+
+async def test_a_list_changed_in_place_is_saved(db: Database) -> None:
+    await db.create_all(metadata)
+    async with db.transaction() as session:
+        await TaggedThings(session).add(Tagged("t1", ["co khi"]))
+    async with db.transaction() as session:
+        thing = await TaggedThings(session).lock("t1")
+        thing.tags.append("det may")
+        await TaggedThings(session).save(thing)
+    async with db.transaction() as session:
+        thing = await TaggedThings(session).lock("t1")
+        await TaggedThings(session).save(thing)  # nothing changed: it still exists
+    async with db.sessions() as session:
+        assert (await TaggedThings(session).get("t1")).tags == ["co khi", "det may"]
 
 
 async def test_a_write_over_a_version_someone_changed_since_is_refused(db: Database) -> None:
