@@ -30,13 +30,18 @@ __all__ = [
 ]
 
 
+REMEMBER_S = 300.0
+"""How long a verified token is taken on trust before its signature is checked again."""
+
+
 class TokenVerifier:
     """Verifies bearer tokens: HS256 with a shared secret, or RS256 against a JWKS URL.
 
-    A token verified once is remembered, with the caller it names, until it expires: a caller
-    sends the same token with every request, and checking its signature and claims again each
-    time would cost more than most writes. Only tokens that passed every check are kept, the
-    `cached` most recently used of them.
+    A token verified once is remembered, with the caller it names, until it expires or for
+    REMEMBER_S at most (so a signing key withdrawn from the key server stops being honoured
+    soon): a caller sends the same token with every request, and checking its signature and
+    claims again each time would cost more than most writes. Only tokens that passed every
+    check are kept, the `cached` most recently used of them.
     """
 
     def __init__(self, settings: Settings, *, cached: int = 1024) -> None:
@@ -57,7 +62,7 @@ class TokenVerifier:
             del self._verified[token]
         claims = await self._claims(token)
         principal = principal_from_claims(claims)
-        self._verified[token] = (principal, float(claims["exp"]))
+        self._verified[token] = (principal, min(float(claims["exp"]), time.time() + REMEMBER_S))
         if len(self._verified) > self._cached:
             self._verified.popitem(last=False)
         return principal

@@ -11,9 +11,9 @@ still holds, so per-key order survives a handover.
 
 On PostgreSQL a batch's rows are marked while the next batch is claimed and sent, and that
 batch commits only once they are: the last progress record always names every row that Kafka
-has and the database does not. A batch commits only if no older row turned up while it was
-claimed (a writer's transaction that took its seq before the claim and committed after it);
-the next attempt sends that row first, ahead of its aggregate's later events.
+has and the database does not. A batch commits only if no older row of its aggregates turned up
+while it was claimed (a writer's transaction that took its seq before the claim and committed
+after it); the next attempt sends that row first, ahead of its aggregate's later events.
 """
 
 from __future__ import annotations
@@ -330,22 +330,29 @@ class OutboxRelay:
         )
 
     async def _check_none_left_behind(self, session: AsyncSession, rows: list[OutboxRow]) -> None:
-        """Raise if a row older than the last one claimed is unpublished and not among `rows`:
-        a writer's transaction that took its seq before a claim and committed after it. Sent
-        after newer rows, it could follow a later event of its aggregate; the next attempt
-        claims it first. (SQLite commits one writer at a time, so in the order of seq.)"""
+        """Raise if an older row of an aggregate in `rows` is unpublished and not among them: a
+        writer's transaction that took its seq before a claim and committed after it. Sent
+        after the newer rows, it would follow a later event of its aggregate; the next attempt
+        claims it first. Other aggregates' late rows go in the next batch: order is kept per
+        aggregate only. (SQLite commits one writer at a time, so in the order of seq.)"""
         if not self.db.is_postgres:
             return
         t = self.table
+        keys = sorted({row.aggregateid for row in rows})
         unpublished = int(
             await session.scalar(
-                select(func.count()).where(t.c.published_at.is_(None), t.c.seq <= rows[-1].seq)
+                select(func.count()).where(
+                    t.c.published_at.is_(None),
+                    t.c.seq <= rows[-1].seq,
+                    t.c.aggregateid.in_(keys),
+                )
             )
             or 0
         )
         if unpublished != len(rows):
             raise RowsLeftBehind(
-                f"{unpublished - len(rows)} older events committed while this batch was claimed"
+                f"{unpublished - len(rows)} older events of its aggregates committed while this "
+                "batch was claimed"
             )
 
     @contextlib.contextmanager
