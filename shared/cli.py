@@ -233,25 +233,30 @@ ServiceArg = Annotated[str, typer.Argument(help="a service: registry, ...")]
 
 
 def load_service(name: str) -> ServiceSpec[Any]:
-    """The spec of one of the platform's services (`services.SERVICES`), by name."""
+    """The spec of one of the platform's services (`services.SERVICES`) or of the console, by
+    name."""
     import importlib
 
-    from services import SERVICES
+    from services import CONSOLE, SERVICES
 
-    if name not in SERVICES:
-        raise LookupError(
-            f"no service named {name!r}; the platform has {', '.join(SERVICES) or 'none yet'}"
-        )
+    apps = (*SERVICES, CONSOLE)
+    if name not in apps:
+        raise LookupError(f"no service named {name!r}; the platform has {', '.join(apps)}")
     spec: ServiceSpec[Any] = importlib.import_module(f"services.{name}.app").service
     return spec
 
 
-def _service(name: str) -> ServiceSpec[Any]:
+def _service(name: str, *, keeps_data: bool = True) -> ServiceSpec[Any]:
+    """The named spec; with `keeps_data`, refused (exit 2) if it keeps no database."""
     try:
-        return load_service(name)
+        spec = load_service(name)
     except LookupError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    if keeps_data and not spec.owns_data:
+        typer.echo(f"{name} keeps no database: it calls the services' APIs", err=True)
+        raise typer.Exit(2)
+    return spec
 
 
 @app.command()
@@ -295,7 +300,7 @@ def seed(service: ServiceArg) -> None:
     """Load a service's sample data (idempotent: a second run changes nothing)."""
     import asyncio
 
-    spec = _service(service)
+    spec = _service(service, keeps_data=False)
     commands = asyncio.run(spec.load_sample_data(spec.settings(), progress=typer.echo))
     if commands is None:
         typer.echo(f"{service} has no sample data")
@@ -309,12 +314,12 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="default: the service's own port")] = None,
 ) -> None:
-    """Run one service's HTTP API, outbox relay and consumers."""
+    """Run one service's HTTP API, outbox relay and consumers (or the console)."""
     import uvicorn
 
     from shared.logs import configure_logging
 
-    spec = _service(service)
+    spec = _service(service, keeps_data=False)
     settings = spec.settings()
     configure_logging(service, level=settings.log_level, as_json=settings.log_json)
     api = spec.create_app(settings)
@@ -327,8 +332,9 @@ def serve(
 
 @app.command()
 def run(brokers: BrokersOpt = 1) -> None:
-    """Start Kafka and every service on SQLite (with sample data); Ctrl-C stops the services."""
-    from services import SERVICES
+    """Start Kafka, every service on SQLite (with sample data) and the console; Ctrl-C stops
+    them. It ends by printing the console's address."""
+    from services import CONSOLE, SERVICES
 
     bootstrap = _start_kafka(_var_dir(), brokers)
     if bootstrap is None:
@@ -336,21 +342,26 @@ def run(brokers: BrokersOpt = 1) -> None:
     # The services started here, and the sample data loaded from this process, use this Kafka.
     os.environ.setdefault("CCN_KAFKA_BOOTSTRAP_SERVERS", bootstrap)
     specs = [_service(name) for name in SERVICES]
+    console = _service(CONSOLE, keeps_data=False)
     children = [
-        subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", spec.name]) for spec in specs
+        subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", spec.name])
+        for spec in [*specs, console]
     ]
     # Seeded while they run: a service's sample data may build on another's events.
     for spec in specs:
         _wait_until_ready(spec.name, spec.port, children)
         seed(spec.name)
+    _wait_until_ready(console.name, console.port, children)
     for spec in specs:
         typer.echo(f"{spec.name}: API docs at http://127.0.0.1:{spec.port}/docs")
     typer.echo(
         f"Kafka on {bootstrap}. Ctrl-C stops the services; `make stop` stops Kafka.\n"
         "Try: TOKEN=$(.venv/bin/ccn token --agency so-cong-thuong --roles viewer --province 14)"
         '; curl -H "Authorization: Bearer $TOKEN" '
-        "'http://127.0.0.1:8004/api/v1/reports/clusters?province_code=14'"
+        "'http://127.0.0.1:8004/api/v1/reports/clusters?province_code=14'\n"
+        "The console (sign in with the development login):"
     )
+    typer.echo(f"http://127.0.0.1:{console.port}/")
     try:
         for child in children:
             child.wait()

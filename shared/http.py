@@ -226,7 +226,7 @@ def _route_template(scope: Scope) -> str:
     return str(path) if path else "unmatched"
 
 
-def _health_router(settings: Settings) -> APIRouter:
+def _health_router(settings: Settings, *, uses_broker: bool) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="The process is up")
@@ -250,11 +250,12 @@ def _health_router(settings: Settings) -> APIRouter:
                 checks["database"] = "ok"
             except Exception as exc:
                 checks["database"] = f"unavailable: {type(exc).__name__}: {exc}"
-        try:
-            await check_broker(settings.kafka_bootstrap_servers)
-            checks["kafka"] = "ok"
-        except ConnectionError as exc:
-            checks["kafka"] = f"unavailable: {exc}"
+        if uses_broker:
+            try:
+                await check_broker(settings.kafka_bootstrap_servers)
+                checks["kafka"] = "ok"
+            except ConnectionError as exc:
+                checks["kafka"] = f"unavailable: {exc}"
         topics = getattr(request.app.state, "topics", None)
         if topics is not None:
             checks["topics"] = topics.missing or "ok"
@@ -282,11 +283,13 @@ def create_service_app(
     db: Database | None = None,
     on_startup: Sequence[Hook] = (),
     version: str = "1.0.0",
+    uses_broker: bool = True,
 ) -> FastAPI:
     """A FastAPI app with the platform's errors, middleware, health, metrics and auth wired in.
 
     Each startup hook runs in order and may return an async cleanup, run in reverse at shutdown
-    (a service uses them to start its outbox relay and consumers).
+    (a service uses them to start its outbox relay and consumers). An app that `uses_broker`
+    reports Kafka in its readiness.
     """
     _refuse_the_development_secret_in_production(settings)
     app = FastAPI(
@@ -305,7 +308,7 @@ def create_service_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Replayed, _replayed)
-    app.include_router(_health_router(settings))
+    app.include_router(_health_router(settings, uses_broker=uses_broker))
     for router in routers:
         app.include_router(router)
     install_problem_documents(app)

@@ -26,12 +26,14 @@ class Migrated(Protocol):
     @property
     def name(self) -> str: ...
     @property
-    def metadata(self) -> MetaData: ...
+    def metadata(self) -> MetaData | None: ...
     @property
     def versions(self) -> Path: ...
 
 
 def alembic_config(service: Migrated, database_url: str, schema: str | None = None) -> Config:
+    if service.metadata is None:
+        raise LookupError(f"{service.name} keeps no database: it has no migrations")
     if not service.versions.is_dir():
         raise LookupError(f"{service.name} has no migrations folder at {service.versions}")
     config = Config()

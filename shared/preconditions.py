@@ -39,6 +39,12 @@ class Precondition:
             )
         return cls(if_match if if_match is not None else body_version)
 
+    def check_if_sent(self, current: int) -> None:
+        """As `check`, for a change whose rules hold whatever the caller read (a lease never
+        passes full occupancy): a version is optional, but one sent must be current."""
+        if self.expected is not None:
+            self.check(current)
+
     def check(self, current: int) -> None:
         """Return if the change is based on `current`; 428 if no version was sent, else 409."""
         if self.expected is None:

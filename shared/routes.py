@@ -49,8 +49,13 @@ class Records:
     view: type[BaseModel]
 
     def create(self, handler: Callable[..., Any], body: type[BaseModel], *, summary: str) -> None:
-        """`POST {path}`: 201 with the new record's view and its `Location`."""
-        self._add(self.path, handler, [_parameter("cmd", body)], "POST", summary, status_code=201)
+        """`POST {path}`: 201 with the new record's view and its `Location`; a `Versioned` body
+        (a record made in a parent it changes) makes the handler receive the caller's `version`
+        of the parent."""
+        parameters = [_parameter("cmd", body)]
+        if issubclass(body, Versioned):
+            parameters.append(_parameter("if_match", IfMatch))
+        self._add(self.path, handler, parameters, "POST", summary, status_code=201)
 
     def listing(
         self,

@@ -5,7 +5,9 @@ rules it reads from the settings, the projections it keeps of other services' ev
 its sample data. From that the kit builds the HTTP app with the command runner, and as
 background work the migrations, the Kafka topics (those it publishes come from the event
 catalog), the outbox relay and one consumer per projection; `ccn` serves, migrates, seeds
-and inspects every service listed in `services.SERVICES` the same way.
+and inspects every service listed in `services.SERVICES` the same way. An app that keeps no
+data (the console, which calls the services' APIs) is a spec without tables: the kit builds
+its HTTP app alone.
 """
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ class ServiceSpec(Generic[S]):
     title: str
     description: str
     routers: Sequence[APIRouter]
-    metadata: MetaData
-    tables: PlatformTables
+    metadata: MetaData | None = None
+    tables: PlatformTables | None = None
+    """None for an app that keeps no data: no database, migrations, outbox or consumers."""
     projections: Sequence[Projection] = ()
     seed: Callable[[Commands[S], Progress], Awaitable[int]] | None = None
     """Loads the sample data through the handlers; returns how many commands it ran."""
@@ -75,6 +78,18 @@ class ServiceSpec(Generic[S]):
     generations: Table | None = None
     """For a service whose database is all projections: its generations table. Its reads
     and consumers then follow the live generation, and it can be rebuilt live."""
+    finish: Callable[[FastAPI, Settings], None] | None = None
+    """What the app needs beyond its routers (the console: its pages' errors, static files)."""
+
+    @property
+    def owns_data(self) -> bool:
+        """Whether the app keeps a database of its own (every service but the console)."""
+        return self.tables is not None
+
+    def _own_tables(self) -> PlatformTables:
+        if self.tables is None:
+            raise LookupError(f"{self.name} keeps no database: it calls the services' APIs")
+        return self.tables
 
     @property
     def versions(self) -> Path:
@@ -93,7 +108,7 @@ class ServiceSpec(Generic[S]):
 
     def commands(self, settings: Settings, db: Sessions) -> Commands[S]:
         rules = None if self.rules is None else self.rules(settings)
-        return Commands(db, self.tables, rules)  # type: ignore[arg-type]
+        return Commands(db, self._own_tables(), rules)  # type: ignore[arg-type]
 
     def sessions(self, db: Database) -> Database | Generations:
         """Where the service reads and writes: its database, or the live generation of it."""
@@ -109,7 +124,7 @@ class ServiceSpec(Generic[S]):
                 name=f"{self.name}.{projection.name}",
                 group_id=generation.group(f"{self.name}.{projection.name}"),
                 db=db,
-                tables=self.tables,
+                tables=self._own_tables(),
                 catalog=catalog,
                 registry=projection.handlers,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -131,6 +146,8 @@ class ServiceSpec(Generic[S]):
     def create_app(self, settings: Settings) -> FastAPI:
         """The service's API, with migrations, topics, relay and consumers as configured."""
         settings = settings.model_copy(update={"service": self.name})
+        if not self.owns_data:
+            return self._finished(self._app_alone(settings), settings)
         db = Database(settings.resolved_database_url())
         source = self.sessions(db)
         commands = self.commands(settings, source)
@@ -152,6 +169,21 @@ class ServiceSpec(Generic[S]):
         app.state.commands = commands
         app.state.topics = topics
         app.state.rebuilds = rebuilds
+        return self._finished(app, settings)
+
+    def _app_alone(self, settings: Settings) -> FastAPI:
+        """The HTTP app of a spec without tables: no database, and no broker to wait for."""
+        return create_service_app(
+            settings,
+            title=self.title,
+            description=self.description,
+            routers=self.routers,
+            uses_broker=False,
+        )
+
+    def _finished(self, app: FastAPI, settings: Settings) -> FastAPI:
+        if self.finish is not None:
+            self.finish(app, settings)
         return app
 
     async def migrate(self, db: Database) -> None:

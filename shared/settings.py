@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     )
     pollution_window_months: int = Field(24, ge=1, le=120, description="...within this window")
 
+    registry_url: str = Field("http://127.0.0.1:8001", description="where the console finds it")
+    promotion_url: str = Field("http://127.0.0.1:8002", description="where the console finds it")
+    environment_url: str = Field("http://127.0.0.1:8003", description="where the console finds it")
+    reporting_url: str = Field("http://127.0.0.1:8004", description="where the console finds it")
+    api_timeout_s: float = Field(30.0, gt=0, description="how long the console waits for an API")
+
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")

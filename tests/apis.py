@@ -181,3 +181,19 @@ async def live(
             )
             for spec, url in services
         ]
+
+
+async def drain_reporting(scratch_database_url: str, kafka_bootstrap: str) -> None:
+    """What earlier tests left unread of the reporting service's topics, read into a scratch
+    database and committed, so that a reporting service started next reads only newer events."""
+    from services.reporting.app import service as reporting
+    from tests.kafka_tools import unread, wait_until
+
+    if await unread(kafka_bootstrap, reporting) == 0:
+        return
+    async with live(kafka_bootstrap, (reporting, scratch_database_url)):
+
+        async def caught_up() -> bool:
+            return await unread(kafka_bootstrap, reporting) == 0
+
+        assert await wait_until(caught_up, timeout_s=300), "earlier events never drained"

@@ -22,8 +22,7 @@ from shared.localinfra import (
     throwaway_broker,
     throwaway_dir,
 )
-from tests.apis import Templates, live
-from tests.kafka_tools import unread, wait_until
+from tests.apis import Templates, drain_reporting
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -114,11 +113,6 @@ async def pg_db(postgres_url: str) -> AsyncIterator[Database]:
     await db.dispose()
 
 
-async def _unread(bootstrap: str) -> int:
-    """How many events the reporting service's consumer groups have not yet committed."""
-    return await unread(bootstrap, reporting)
-
-
 @pytest.fixture
 def drain_database_url(templates: Templates) -> Iterator[str]:
     """A scratch reporting database, made before any event loop runs (a template's first
@@ -132,11 +126,4 @@ async def reporting_drained(drain_database_url: str, kafka_bootstrap: str) -> No
     """What earlier tests left unread of the reporting service's topics, read into a scratch
     database and committed: the consumer groups are shared by every test of the run, so a test
     that starts the reporting service then reads its own events only."""
-    if await _unread(kafka_bootstrap) == 0:
-        return
-    async with live(kafka_bootstrap, (reporting, drain_database_url)):
-
-        async def caught_up() -> bool:
-            return await _unread(kafka_bootstrap) == 0
-
-        assert await wait_until(caught_up, timeout_s=300), "earlier events never drained"
+    await drain_reporting(drain_database_url, kafka_bootstrap)

@@ -13,16 +13,8 @@ from services.reporting.schemas import (
     NationalReport,
     ProvinceReport,
 )
+from shared.labels import COVERAGE_VI, PLANT_VI, STATUS_VI
 
-STATUS_VI = {
-    "planned": "quy hoạch",
-    "established": "đã thành lập",
-    "under_construction": "đang đầu tư hạ tầng",
-    "operating": "đang hoạt động",
-    "removed": "đưa ra khỏi quy hoạch",
-}
-PLANT_VI = {"none": "chưa có", "under_construction": "đang xây dựng", "operating": "đang vận hành"}
-COVERAGE_VI = {"none": "chưa có", "partial": "một phần", "full": "đầy đủ"}
 AGENCY_VI = {
     "so-cong-thuong": "Sở Công Thương",
     "so-tnmt": "Sở Nông nghiệp và Môi trường",

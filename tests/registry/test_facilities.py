@@ -124,6 +124,37 @@ async def test_tenancies_fill_the_cluster_and_ending_one_frees_the_land(registry
     assert (await registry.outbox_types())[-1] == "TenancyEnded"
 
 
+async def test_a_lease_sent_with_a_stale_version_of_the_cluster_is_refused(
+    registry: Registry,
+) -> None:
+    """An official decides on the free land they read: if another lease came first, theirs is
+    refused (409) rather than taken on a cluster they have not seen; without a version, a
+    lease is taken as before (occupancy never passes 100 % either way)."""
+    cluster = await registry.operating_cluster()
+    read = cluster["version"]
+    first, second, third = [await registry.facility() for _ in range(3)]
+    path = f"/clusters/{cluster['id']}/tenancies"
+
+    def lease(facility: dict[str, object], **version: object) -> dict[str, object]:
+        return {
+            "facility_id": facility["id"],
+            "leased_area_ha": "1.5",
+            "start_date": "2012-01-01",
+            **version,
+        }
+
+    await registry.ok("POST", path, lease(first, version=read), status=201)
+    stale = await registry.post(path, lease(second, version=read))
+    assert problem(stale, 409, "stale-version")["current_version"] == read + 1
+    by_header = await registry.post(
+        path, lease(second), headers={**registry.officer, "If-Match": f'"{read}"'}
+    )
+    problem(by_header, 409, "stale-version")
+    await registry.ok("POST", path, lease(second, version=read + 1), status=201)
+    await registry.ok("POST", path, lease(third), status=201)
+    assert (await registry.ok("GET", f"/clusters/{cluster['id']}"))["tenant_count"] == 3
+
+
 async def test_a_lease_past_full_occupancy_is_refused(registry: Registry) -> None:
     cluster = await registry.operating_cluster()
     big, small = await registry.facility(), await registry.facility()

@@ -124,10 +124,13 @@ async def list_clusters(uow: Uow, *, query: s.ClusterQuery) -> Page[s.ClusterVie
 # -- tenancies and relocations ---------------------------------------------------------------
 
 
-async def start_tenancy(uow: Uow, *, cluster_id: str, cmd: s.StartTenancy) -> s.TenancyView:
+async def start_tenancy(
+    uow: Uow, *, cluster_id: str, cmd: s.StartTenancy, version: Precondition = Precondition(None)
+) -> s.TenancyView:
     cluster = await Clusters(uow.session).lock(cluster_id)
     facility = await Facilities(uow.session).lock(cmd.facility_id)
     uow.authorize(writing(cluster.place), writing(facility.place))
+    version.check_if_sent(cluster.version)
     tenancy, started = cluster.lease(
         facility, area_ha=cmd.leased_area_ha, start_date=cmd.start_date
     )

@@ -225,7 +225,10 @@ class FacilityQuery(ListQuery):
     in_residential_area: bool | None = None
 
 
-class StartTenancy(Body):
+class StartTenancy(Versioned):
+    """Lease land; `version` (or If-Match), if sent, is the cluster's version the caller read:
+    a lease decided on a cluster someone has changed since is refused (409)."""
+
     facility_id: str
     leased_area_ha: AreaHa
     start_date: date

@@ -1,0 +1,1 @@
+"""The officials' web console: Vietnamese pages over the services' public APIs."""

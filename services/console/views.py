@@ -1,0 +1,97 @@
+"""Rendering the console's pages: the templates with their filters, and the messages an API's
+refusal becomes next to a form's fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from services.console import formats
+from services.console.apis import ApiProblem
+from services.console.session import Official
+from shared import geo, labels
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(formats.FILTERS)
+templates.env.globals.update(
+    status_vi=labels.STATUS_VI,
+    plant_vi=labels.PLANT_VI,
+    funding_source_vi=labels.FUNDING_SOURCE_VI,
+    content_group_vi=labels.CONTENT_GROUP_VI,
+    province_name=geo.province_name,
+    commune_name=geo.commune_name,
+)
+
+ERROR_VI = {
+    "missing": "Chưa nhập",
+    "greater_than": "Phải lớn hơn 0",
+    "greater_than_equal": "Không được âm",
+    "decimal_parsing": "Không phải là số (ví dụ 1,5)",
+    "decimal_max_places": "Nhiều nhất 4 chữ số sau dấu phẩy",
+    "decimal_max_digits": "Số quá lớn",
+    "date_parsing": "Không phải là ngày: viết dd/mm/yyyy",
+    "date_from_datetime_parsing": "Không phải là ngày: viết dd/mm/yyyy",
+    "int_parsing": "Không phải là số nguyên",
+    "string_too_short": "Chưa nhập",
+}
+"""Vietnamese for the API's validation errors by their type; other messages are the API's."""
+
+PROBLEM_VI = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Cần đăng nhập lại",
+    403: "Bạn không có quyền xem hoặc thực hiện việc này",
+    404: "Không tìm thấy",
+    409: "Không thực hiện được với trạng thái hiện tại",
+    422: "Dữ liệu chưa hợp lệ",
+    428: "Thiếu phiên bản dữ liệu đã đọc",
+    502: "Dịch vụ không trả lời",
+    503: "Dịch vụ tạm thời không sẵn sàng",
+}
+
+
+def field_messages(problem: ApiProblem) -> dict[str, str]:
+    """Each field the API named, with its message in Vietnamese where the console knows it."""
+    messages: dict[str, str] = {}
+    for error in problem.errors:
+        name = str(error.get("field", ""))
+        kind = str(error.get("type", ""))
+        messages.setdefault(name, ERROR_VI.get(kind) or str(error.get("message", "")))
+    return messages
+
+
+def headline(problem: ApiProblem) -> str:
+    if problem.slug == "stale-version":
+        return "Dữ liệu đã được người khác thay đổi"
+    return PROBLEM_VI.get(problem.status, "Yêu cầu không thực hiện được")
+
+
+def page(
+    request: Request,
+    name: str,
+    official: Official | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"official": official, "path": request.url.path, **context},
+        status_code=status_code,
+    )
+
+
+def problem_page(request: Request, official: Official | None, problem: ApiProblem) -> HTMLResponse:
+    """A whole page for an API's refusal that leaves nothing else to show (403, 404, 502)."""
+    return page(
+        request,
+        "problem.html",
+        official,
+        status_code=problem.status,
+        title=headline(problem),
+        problem=problem,
+    )

@@ -1,0 +1,50 @@
+"""The Vietnamese names officials read for the platform's codes: cluster statuses, agencies,
+roles, khuyến công funding sources and content groups."""
+
+from __future__ import annotations
+
+from shared.events.promotion import ContentGroup, FundingSource
+from shared.events.registry import ClusterStatus
+from shared.principal import Agency, Role
+
+STATUS_VI = {
+    ClusterStatus.PLANNED.value: "quy hoạch",
+    ClusterStatus.ESTABLISHED.value: "đã thành lập",
+    ClusterStatus.UNDER_CONSTRUCTION.value: "đang đầu tư hạ tầng",
+    ClusterStatus.OPERATING.value: "đang hoạt động",
+    ClusterStatus.REMOVED.value: "đưa ra khỏi quy hoạch",
+}
+PLANT_VI = {"none": "chưa có", "under_construction": "đang xây dựng", "operating": "đang vận hành"}
+COVERAGE_VI = {"none": "chưa có", "partial": "một phần", "full": "đầy đủ"}
+
+AGENCY_VI = {
+    Agency.SO_CONG_THUONG.value: "Sở Công Thương",
+    Agency.SO_TNMT.value: "Sở Nông nghiệp và Môi trường",
+    Agency.SO_KHDT.value: "Sở Kế hoạch và Đầu tư",
+    Agency.UBND.value: "Ủy ban nhân dân",
+    Agency.BO_CONG_THUONG.value: "Bộ Công Thương",
+    Agency.DATA_TEAM.value: "Nhóm dữ liệu quốc gia",
+    Agency.DOANH_NGHIEP.value: "Doanh nghiệp",
+}
+ROLE_VI = {
+    Role.VIEWER.value: "xem",
+    Role.OFFICER.value: "cán bộ nghiệp vụ",
+    Role.APPROVER.value: "lãnh đạo phê duyệt",
+    Role.ADMIN.value: "quản trị",
+}
+FUNDING_SOURCE_VI = {
+    FundingSource.NATIONAL.value: "Khuyến công quốc gia",
+    FundingSource.LOCAL.value: "Khuyến công địa phương",
+}
+CONTENT_GROUP_VI = {
+    ContentGroup.DEMONSTRATION_AND_TECHNOLOGY_TRANSFER.value: "Mô hình trình diễn, chuyển giao "
+    "công nghệ, máy móc thiết bị",
+    ContentGroup.CLEANER_PRODUCTION.value: "Sản xuất sạch hơn, xử lý ô nhiễm môi trường",
+    ContentGroup.RURAL_INDUSTRIAL_PRODUCTS.value: "Sản phẩm công nghiệp nông thôn",
+    ContentGroup.LINKAGES_AND_CLUSTERS.value: "Liên kết, chuỗi giá trị, cụm công nghiệp",
+    ContentGroup.HUMAN_RESOURCES.value: "Đào tạo nghề, năng lực quản lý",
+    ContentGroup.INFORMATION_AND_COMMUNICATION.value: "Thông tin, tuyên truyền",
+    ContentGroup.IMPLEMENTATION_CAPACITY.value: "Năng lực tổ chức thực hiện khuyến công",
+    ContentGroup.DIGITAL_TRANSFORMATION.value: "Chuyển đổi số",
+    ContentGroup.SUSTAINABLE_PRODUCTION.value: "Sản xuất bền vững",
+}
