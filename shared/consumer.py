@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -105,6 +106,7 @@ class EventConsumer:
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._actor = context.Actor(subject=name, agency=SYSTEM_AGENCY)
         self.committed: dict[TopicPartition, int] = {}
         """The offset this consumer has committed on each partition it has read."""
 
@@ -278,7 +280,7 @@ class EventConsumer:
         run = [item for items in runs.values() for item in items]
         if len(run) < 2 or self._stopping.is_set():
             return {}
-        applied: list[tuple[str, Envelope]] = []
+        applied: list[tuple[str, str, datetime]] = []
         duplicates: list[str] = []
         try:
             async with self.db.transaction() as session:
@@ -296,14 +298,13 @@ class EventConsumer:
                         fresh.discard(envelope.id)  # a second copy in one run is a duplicate
                         with self._bound(envelope):
                             await handler(session, event, envelope)
-                        applied.append((message.topic, envelope))
+                        applied.append((message.topic, envelope.type, envelope.time))
         except Exception as exc:
             log.info(
                 "consumer %s: %d events together failed (%r); one by one", self.name, len(run), exc
             )
             return {}
-        for topic, envelope in applied:
-            metrics.count_applied(self.name, topic, envelope.type, envelope.time)
+        metrics.count_applied_together(self.name, applied)
         for event_type in duplicates:
             metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
         return {tp: len(items) for tp, items in runs.items() if items}
@@ -329,7 +330,7 @@ class EventConsumer:
             correlation=envelope.correlation_id,
             causation=envelope.id,
             trace=envelope.traceparent,
-            who=context.Actor(subject=self.name, agency=SYSTEM_AGENCY),
+            who=self._actor,
         )
 
     async def _apply_with_retries(

@@ -8,7 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import MetaData, Table, bindparam, event, text, update
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    MetaData,
+    Table,
+    bindparam,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
@@ -19,7 +30,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from shared.gathered import write
+from shared.columns import JsonList
+from shared.gathered import Columnar, write
 
 # Stable constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -150,28 +162,86 @@ def _dialect(session: AsyncSession) -> Any:
     return postgresql if session.bind.dialect.name == "postgresql" else sqlite
 
 
+ORDINALITY = "ordinality_"
+"""The position of a row in the arrays it travels in."""
+
+
+def _as_arrays(dialect: Any, table: Table, columns: tuple[str, ...]) -> bool:
+    """Whether rows of `columns` may travel as one array per column: on PostgreSQL, if no value
+    is a list (an array of lists reads as one of more dimensions) and no other column takes a
+    value computed in Python (it would be computed once for every row)."""
+    return (
+        dialect is postgresql
+        and not any(isinstance(table.c[name].type, LISTS) for name in columns)
+        and all(
+            c.default is None and c.onupdate is None for c in table.columns if c.name not in columns
+        )
+    )
+
+
+LISTS = (JsonList, ARRAY, JSON)
+"""Column types whose values may be lists."""
+
+
+def _unnested(table: Table, columns: tuple[str, ...], names: tuple[str, ...]) -> Any:
+    """The rows of one array per column, each array typed as `table`'s column in `columns` and
+    named as in `names`, in the arrays' order."""
+    arrays = [
+        bindparam(name, type_=postgresql.ARRAY(table.c[column].type))
+        for column, name in zip(columns, names, strict=True)
+    ]
+    return func.unnest(*arrays).table_valued(*names, with_ordinality=ORDINALITY).render_derived()
+
+
+def _from_arrays(table: Table, columns: tuple[str, ...]) -> Any:
+    """`INSERT INTO table (columns) SELECT … FROM unnest(…)`, the rows in the arrays' order."""
+    rows = _unnested(table, columns, columns)
+    chosen = select(*(rows.c[name] for name in columns)).order_by(rows.c[ORDINALITY])
+    return postgresql.insert(table).from_select(list(columns), chosen)
+
+
 @functools.cache
-def _inserting(dialect: Any, table: Table) -> Any:
-    """`INSERT … ON CONFLICT DO NOTHING` into `table`, built once: the values go as parameters,
-    so a hot path neither rebuilds nor recompiles it."""
+def _inserting(dialect: Any, table: Table, columns: tuple[str, ...]) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING` into `table`, built once: the values go as parameters
+    (on PostgreSQL, as an array per column), so a hot path neither rebuilds nor recompiles it.
+    Of two rows of one key, the first stays, as if each was sent in turn."""
+    if _as_arrays(dialect, table, columns):
+        return Columnar(_from_arrays(table, columns).on_conflict_do_nothing(), columns)
     return dialect.insert(table).on_conflict_do_nothing()
 
 
 @functools.cache
-def _inserting_new(dialect: Any, table: Table, returning: str) -> Any:
+def _inserting_new(dialect: Any, table: Table, columns: tuple[str, ...], returning: str) -> Any:
+    if _as_arrays(dialect, table, columns):
+        statement = _from_arrays(table, columns).on_conflict_do_nothing()
+        return Columnar(statement.returning(table.c[returning]), columns)
     return dialect.insert(table).on_conflict_do_nothing().returning(table.c[returning])
 
 
 @functools.cache
-def _upserting(dialect: Any, table: Table, key: str, changed: tuple[str, ...]) -> Any:
-    insert = dialect.insert(table)
-    return insert.on_conflict_do_update(
+def _upserting(dialect: Any, table: Table, key: str, columns: tuple[str, ...]) -> Any:
+    """`INSERT … ON CONFLICT (key) DO UPDATE` the other columns, built once."""
+    changed = [name for name in columns if name != key]
+    arrays = _as_arrays(dialect, table, columns)
+    insert = _from_arrays(table, columns) if arrays else dialect.insert(table)
+    statement = insert.on_conflict_do_update(
         index_elements=[key], set_={name: insert.excluded[name] for name in changed}
     )
+    return Columnar(statement, columns, key) if arrays else statement
 
 
 @functools.cache
-def _updating(table: Table, key: str, changed: tuple[str, ...]) -> Any:
+def _updating(dialect: Any, table: Table, key: str, changed: tuple[str, ...]) -> Any:
+    """`UPDATE table SET changed WHERE key`, built once (on PostgreSQL, `… FROM unnest(…)`)."""
+    if _as_arrays(dialect, table, (key, *changed)):
+        names = ("key_", *(f"{name}_" for name in changed))
+        rows = _unnested(table, (key, *changed), names)
+        statement = (
+            update(table)
+            .where(table.c[key] == rows.c.key_)
+            .values({name: rows.c[f"{name}_"] for name in changed})
+        )
+        return Columnar(statement, names, "key_")
     return (
         update(table)
         .where(table.c[key] == bindparam("key_"))
@@ -181,31 +251,35 @@ def _updating(table: Table, key: str, changed: tuple[str, ...]) -> Any:
 
 async def insert_ignoring_duplicates(session: AsyncSession, table: Table, **values: Any) -> None:
     """INSERT the row unless a unique key already holds one."""
-    await write(session, table, _inserting(_dialect(session), table), values)
+    await write(session, table, _inserting(_dialect(session), table, tuple(values)), values)
 
 
 async def insert_new(
     session: AsyncSession, table: Table, rows: list[dict[str, Any]], *, returning: str
 ) -> set[Any]:
     """INSERT the rows in one statement, skipping those a unique key already holds; the
-    `returning` column of the rows inserted."""
+    `returning` column of the rows inserted. The rows have the same columns."""
     if not rows:
         return set()
-    statement = _inserting_new(_dialect(session), table, returning)
-    return set((await session.execute(statement, rows)).scalars())
+    statement = _inserting_new(_dialect(session), table, tuple(rows[0]), returning)
+    if isinstance(statement, Columnar):
+        found = await session.execute(statement.statement, statement.parameters(rows))
+    else:
+        found = await session.execute(statement, rows)
+    return set(found.scalars())
 
 
 async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
     """INSERT the row, or UPDATE the one that has its `key` already."""
-    changed = tuple(sorted(name for name in values if name != key))
-    await write(session, table, _upserting(_dialect(session), table, key, changed), values)
+    statement = _upserting(_dialect(session), table, key, tuple(values))
+    await write(session, table, statement, values)
 
 
 async def update_row(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
     """UPDATE the row whose `key` column holds `values[key]` with the other values."""
     changed = tuple(sorted(name for name in values if name != key))
     parameters = {f"{name}_": values[name] for name in changed}
-    statement = _updating(table, key, changed)
+    statement = _updating(_dialect(session), table, key, changed)
     row = {"key_": values[key], **parameters}
     await write(session, table, statement, row, updating=(key, values[key]))
 

@@ -8,6 +8,9 @@ sees every earlier write. A table's rows are sent in an order with the same effe
 order they were written in: its inserts before its updates, except where an update touched
 the row an insert names, which then waits for it. Tables are independent of each other's rows
 (the projections gathered have no foreign keys between them).
+
+On PostgreSQL a statement may be `Columnar`: a run of its rows then travels as one array per
+column, and the server applies them in one execution instead of one per row.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ class _Gathered:
             column, value = updating
             phase.updated.setdefault(column, set()).add(value)
             return
-        if phase.names_updated(values):
+        if phase.updated and phase.names_updated(values):
             phase = _Phase()
             phases.append(phase)
         _append(phase.inserts, statement, values)
@@ -76,6 +79,32 @@ class _Gathered:
         ]
         self._phases = {}
         return runs
+
+
+@dataclass(frozen=True, eq=False)
+class Columnar:
+    """A statement that takes its rows as one array per column, named as the columns (through
+    PostgreSQL's `unnest`): the same statement for any number of rows, so it is prepared once,
+    and neither side handles a parameter per value."""
+
+    statement: Any
+    columns: tuple[str, ...]
+    key: str | None = None
+    """For an upsert or an update, the column naming the row it writes: of two rows of one key
+    in a run, the later is sent alone (one statement cannot write a row twice). Both write the
+    same columns, so the row ends as it would after each in turn."""
+
+    def parameters(self, rows: Rows) -> dict[str, list[Any]]:
+        if self.key is not None:
+            rows = list({row[self.key]: row for row in rows}.values())
+        return {name: [row[name] for row in rows] for name in self.columns}
+
+
+def _sent(statement: Any, rows: Rows) -> tuple[Any, Any]:
+    """What `session.execute` takes to send `rows` with `statement`."""
+    if isinstance(statement, Columnar):
+        return statement.statement, statement.parameters(rows)
+    return statement, rows
 
 
 def _append(runs: Runs, statement: Any, values: dict[str, Any]) -> None:
@@ -93,7 +122,7 @@ async def gathered_writes(session: AsyncSession) -> AsyncIterator[None]:
     try:
         yield
         for statement, rows in gathered.take():
-            await session.execute(statement, rows)
+            await session.execute(*_sent(statement, rows))
     finally:
         del session.info[_KEY]
 
@@ -110,7 +139,7 @@ async def write(
     `updating`: for an UPDATE, the column and value that name the row it changes."""
     gathered = session.info.get(_KEY)
     if gathered is None:
-        await session.execute(statement, values)
+        await session.execute(*_sent(statement, [values]))
     else:
         gathered.add(table, statement, values, updating)
 
@@ -120,4 +149,4 @@ def _send_gathered_first(state: ORMExecuteState) -> None:
     gathered = state.session.info.get(_KEY)
     if gathered:
         for statement, rows in gathered.take():
-            state.session.execute(statement, rows)
+            state.session.execute(*_sent(statement, rows))

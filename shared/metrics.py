@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -77,3 +79,15 @@ def count_applied(consumer: str, topic: str, event_type: str, happened: datetime
     PROJECTION_STALENESS.labels(consumer, topic).set(
         max(0.0, (datetime.now(UTC) - happened).total_seconds())
     )
+
+
+def count_applied_together(consumer: str, applied: Sequence[tuple[str, str, datetime]]) -> None:
+    """A consumer applied these events (topic, type, when each happened) in this order, in one
+    transaction: the same counts and staleness as `count_applied` for each in turn, for a
+    few label lookups per batch instead of two per event."""
+    for event_type, count in Tally(event_type for _, event_type, _ in applied).items():
+        EVENTS_CONSUMED.labels(consumer, event_type).inc(count)
+    last = {topic: happened for topic, _, happened in applied}
+    now = datetime.now(UTC)
+    for topic, happened in last.items():
+        PROJECTION_STALENESS.labels(consumer, topic).set(max(0.0, (now - happened).total_seconds()))

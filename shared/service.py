@@ -115,7 +115,12 @@ class ServiceSpec(Generic[S]):
         return db if self.generations is None else Generations(db, self.generations)
 
     def consumers(
-        self, settings: Settings, db: Database, generation: Generation = BASE
+        self,
+        settings: Settings,
+        db: Database,
+        generation: Generation = BASE,
+        *,
+        max_poll_records: int | None = None,
     ) -> list[EventConsumer]:
         """One consumer group per projection, `<service>.<projection>`, as configured (in a
         rebuilt generation, the group's name ends with the generation's)."""
@@ -129,7 +134,7 @@ class ServiceSpec(Generic[S]):
                 registry=projection.handlers,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 retry=RetryPolicy.from_settings(settings),
-                max_poll_records=settings.consumer_max_poll_records,
+                max_poll_records=max_poll_records or settings.consumer_max_poll_records,
                 instance_id=settings.instance_id or None,
             )
             for projection in self.projections
@@ -203,10 +208,13 @@ class ServiceSpec(Generic[S]):
         generations: Generations,
         progress: RebuildProgress = lambda _: None,
     ) -> Rebuild:
-        """A live rebuild of the service's projections (it must have a generations table)."""
+        """A live rebuild of the service's projections (it must have a generations table); its
+        consumers take bigger polls than the live ones."""
         return Rebuild(
             generations,
-            lambda db, generation: self.consumers(settings, db, generation),
+            lambda db, generation: self.consumers(
+                settings, db, generation, max_poll_records=settings.rebuild_max_poll_records
+            ),
             lambda db: upgrade_async(self, db.url, schema=db.schema),
             settings.kafka_bootstrap_servers,
             service=self.name,

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     consumer_backoff_initial_s: float = Field(0.2, gt=0)
     consumer_backoff_max_s: float = Field(10.0, gt=0)
     consumer_max_poll_records: int = Field(200, ge=1)
+    rebuild_max_poll_records: int = Field(
+        2000,
+        ge=1,
+        description="records a rebuild's consumers apply in one transaction: it reads the "
+        "topics from their start, so big batches spread the cost of each transaction and "
+        "offset commit",
+    )
     instance_id: str = Field(
         "",
         max_length=100,

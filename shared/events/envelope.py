@@ -104,7 +104,7 @@ class Envelope:
             traceparent=attrs.get("traceparent"),
             actor=attrs.get("ce_actor"),
             actor_agency=attrs.get("ce_actoragency"),
-            extra_headers={k: v for k, v in attrs.items() if k not in KNOWN_HEADERS},
+            extra_headers=_extra(attrs),
         )
 
 
@@ -130,12 +130,10 @@ MAX_TYPE_LENGTH = 200
 
 def _attributes(headers: Headers | None) -> dict[str, str]:
     """The CloudEvents attributes of a message, checked: required, supported, of sane size."""
-    attrs: dict[str, str] = {}
-    for key, raw in headers or ():
-        try:
-            attrs[key] = raw.decode() if raw is not None else ""
-        except UnicodeDecodeError as exc:
-            raise UndecodableEvent(f"header {key} is not UTF-8") from exc
+    try:
+        attrs = {key: raw.decode() if raw is not None else "" for key, raw in headers or ()}
+    except UnicodeDecodeError as exc:
+        raise UndecodableEvent(f"header {_not_utf8(headers)} is not UTF-8") from exc
     missing = [h for h in ("ce_id", "ce_type", "ce_source", "ce_specversion") if not attrs.get(h)]
     if missing:
         raise UndecodableEvent(f"missing CloudEvents headers: {', '.join(missing)}")
@@ -149,6 +147,24 @@ def _attributes(headers: Headers | None) -> dict[str, str]:
     if not content_type.startswith(CONTENT_TYPE):
         raise UndecodableEvent(f"unsupported content-type {content_type!r}")
     return attrs
+
+
+def _not_utf8(headers: Headers | None) -> str:
+    """The first header whose value is not UTF-8."""
+    for key, raw in headers or ():
+        try:
+            if raw is not None:
+                raw.decode()
+        except UnicodeDecodeError:
+            return key
+    return "?"
+
+
+def _extra(attrs: dict[str, str]) -> dict[str, str]:
+    """The headers that are no CloudEvents attribute of ours (most messages have none)."""
+    if attrs.keys() <= KNOWN_HEADERS:
+        return {}
+    return {k: v for k, v in attrs.items() if k not in KNOWN_HEADERS}
 
 
 def _decode_json_object(value: bytes | None) -> dict[str, Any]:
@@ -169,6 +185,6 @@ def _parse_time(raw: str | None) -> datetime:
     if not raw:
         return datetime.now(UTC)
     try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return datetime.fromisoformat(raw)
     except ValueError as exc:
         raise UndecodableEvent(f"ce_time {raw!r} is not RFC 3339") from exc

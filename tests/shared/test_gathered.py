@@ -88,6 +88,19 @@ async def test_upserts_of_one_key_leave_the_last(db: Database) -> None:
     assert await table_state(db) == {"a": ("third", 3)}
 
 
+async def test_rows_of_one_key_in_one_run_end_as_sent_one_by_one(db: Database) -> None:
+    # On PostgreSQL a run travels as arrays, in one statement: it keeps the first of two
+    # inserts of one key and the last of two updates.
+    async with db.transaction() as session, gathered_writes(session):
+        for state in ("first", "second"):
+            await insert_ignoring_duplicates(session, rows, id="a", state=state, n=1)
+            await insert_ignoring_duplicates(session, rows, id="b", state=state, n=1)
+    async with db.transaction() as session, gathered_writes(session):
+        for n in (2, 3):
+            await update_row(session, rows, key="id", id="b", state="updated", n=n)
+    assert await table_state(db) == {"a": ("first", 1), "b": ("updated", 3)}
+
+
 async def test_a_read_in_between_sees_every_earlier_write(db: Database) -> None:
     async with db.transaction() as session, gathered_writes(session):
         await insert_ignoring_duplicates(session, rows, id="a", state="new")
