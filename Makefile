@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: help venv run stop test test-fast lint format schemas bench kafka-jars clean
+.PHONY: help venv run stop test test-fast lint format schemas bench soak kafka-jars clean
 
 help:
 	@echo "make run      start Kafka and the services on SQLite, with sample data"
@@ -11,7 +11,7 @@ help:
 	@echo "make test     run the whole suite against real Kafka and PostgreSQL"
 	@echo "make lint     ruff, mypy and the alert rules (promtool)"
 	@echo "make schemas  record event schema revisions and the AsyncAPI document"
-	@echo "make bench    run the benchmarks under bench/"
+	@echo "make bench    run the benchmarks under bench/ (make soak: ten minutes of steady writes)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ccn-platform needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -56,6 +56,9 @@ bench: venv kafka-jars
 	$(BIN)/python bench/outbox_relay.py
 	$(BIN)/python bench/registry_write.py
 	$(BIN)/python bench/rebuild.py
+
+soak: venv kafka-jars
+	$(BIN)/python bench/soak.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
