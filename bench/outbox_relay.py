@@ -23,7 +23,8 @@ from shared.db import Database, new_metadata
 from shared.events import Envelope, Event
 from shared.kafka import ensure_topics, new_producer
 from shared.localinfra import KafkaBroker, PostgresServer, throwaway_servers
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox
+from shared.relay import OutboxRelay
 from shared.tables import add_platform_tables
 
 

@@ -33,11 +33,12 @@ from shared.generations import BASE, Generation, Generations
 from shared.http import Hook, create_service_app
 from shared.kafka import TopicsKeeper
 from shared.migrations import upgrade_async
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox
 from shared.principal import Principal
 from shared.rebuild import Follower, Rebuild
 from shared.rebuild import Progress as RebuildProgress
 from shared.rebuild_api import Rebuilds
+from shared.relay import OutboxRelay
 from shared.settings import Settings
 from shared.tables import PlatformTables
 

@@ -20,7 +20,8 @@ from shared import metrics
 from shared.db import Database
 from shared.kafka import new_producer
 from shared.localinfra import KafkaBroker
-from shared.outbox import CLAIMS_PER_TRANSACTION, Outbox, OutboxRelay, RowsLeftBehind
+from shared.outbox import Outbox
+from shared.relay import CLAIMS_PER_TRANSACTION, OutboxRelay, RowsLeftBehind
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
 
 
@@ -479,7 +480,7 @@ async def test_a_batch_commits_only_after_the_one_before_is_marked_and_a_crash_r
         await second
     await dying.leadership.give_up()
 
-    caplog.set_level(logging.INFO, logger="shared.outbox")
+    caplog.set_level(logging.INFO, logger="shared.relay")
     successor = OutboxRelay(db, outbox, bootstrap_servers=kafka_bootstrap, service="test")
     successor.start()
     try:
