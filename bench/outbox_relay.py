@@ -22,10 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from shared.db import Database, new_metadata
 from shared.events import Envelope, Event
 from shared.kafka import ensure_topics, new_producer
-from shared.localinfra import KafkaBroker, PostgresServer, throwaway_servers
+from shared.localinfra import KafkaBroker, PostgresServer
 from shared.outbox import Outbox
 from shared.relay import OutboxRelay
 from shared.tables import add_platform_tables
+from shared.throwaway import throwaway_servers
 
 
 class TenancyStartedSample(Event, service="bench", aggregate="cluster", subject="cluster_id"):

@@ -35,8 +35,9 @@ from shared.events import promotion as pro
 from shared.events import registry as ev
 from shared.generations import Generations
 from shared.kafka import ensure_topics, new_producer
-from shared.localinfra import KafkaBroker, PostgresServer, throwaway_servers
+from shared.localinfra import KafkaBroker, PostgresServer
 from shared.rebuild import describe
+from shared.throwaway import throwaway_servers
 
 PROVINCES = ["14", "01", "06", "22", "27", "30", "56", "92"]
 TENANTS = 12

@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from services.registry.domain import with_check_digit
 from shared.auth import mint_token
 from shared.events.registry import TenancyStarted
-from shared.localinfra import free_port, throwaway_servers
+from shared.localinfra import free_port
+from shared.throwaway import throwaway_servers
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
 

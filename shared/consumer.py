@@ -24,20 +24,8 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared import context, metrics
 from shared.db import Database, is_transient
-from shared.dead_letters import (
-    PARKED,
-    UNKNOWN_REVISION,
-    DeadLetters,
-    describe,
-    place_of,
-)
-from shared.event_handlers import (
-    Handler,
-    HandlerRegistry,
-    RetryLater,
-    RetryPolicy,
-    TransientError,
-)
+from shared.dead_letters import PARKED, UNKNOWN_REVISION, DeadLetters, describe, place_of
+from shared.event_handlers import Handler, HandlerRegistry, RetryLater, RetryPolicy, TransientError
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent

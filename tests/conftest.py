@@ -12,16 +12,8 @@ import pytest
 
 from services.reporting.app import service as reporting
 from shared.db import Database
-from shared.localinfra import (
-    KafkaBroker,
-    PostgresServer,
-    clean_up,
-    discard,
-    free_port,
-    own_throwaway_dirs,
-    throwaway_broker,
-    throwaway_dir,
-)
+from shared.localinfra import KafkaBroker, PostgresServer, free_port
+from shared.throwaway import clean_up, discard, own_throwaway_dirs, throwaway_broker, throwaway_dir
 from tests.apis import Templates, drain_reporting
 
 

@@ -9,8 +9,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
+from services.console import pages, sign_in
 from services.console.apis import ApiProblem
-from services.console.pages import router
 from services.console.session import SignInRequired
 from services.console.views import HERE, problem_page
 from shared.service import ServiceSpec
@@ -47,7 +47,7 @@ service: ServiceSpec[None] = ServiceSpec(
     port=8000,
     title="ccn-platform console",
     description="The officials' web console (Vietnamese), over the services' public APIs.",
-    routers=[router],
+    routers=[sign_in.router, pages.router],
     finish=finish,
 )
 

@@ -1,6 +1,6 @@
-"""The console's pages: sign-in, the province dashboard, the clusters and a cluster's lease
-form. Each page reads the services' APIs as the signed-in official and shows what they answer;
-a form sends one command and shows the API's refusal next to its fields."""
+"""The console's pages: the province dashboard, the clusters and a cluster's lease form. Each
+page reads the services' APIs as the signed-in official and shows what they answer; a form
+sends one command and shows the API's refusal next to its fields."""
 
 from __future__ import annotations
 
@@ -18,19 +18,10 @@ from services.console.permissions import may_lease
 from services.console.session import (
     CurrentOfficial,
     Official,
-    SignInRequired,
-    development_sign_in_allowed,
-    forget,
-    keep,
-    mint_session_token,
-    safe_next,
-    signed_in,
 )
-from services.console.views import field_messages, headline, page, problem_page
-from shared import geo, labels
+from services.console.views import field_messages, headline, page, problem_page, provinces
+from shared import labels
 from shared.domain import today
-from shared.errors import Unauthorized
-from shared.principal import NATIONAL_AGENCIES, Agency, Role
 from shared.settings import Settings
 
 router = APIRouter(include_in_schema=False)
@@ -48,116 +39,6 @@ async def _apis(request: Request, official: CurrentOfficial) -> AsyncIterator[Ap
 
 
 ServiceApis = Annotated[Apis, Depends(_apis)]
-
-
-@router.get("/")
-async def home(request: Request) -> Response:
-    try:
-        await signed_in(request)
-    except SignInRequired:
-        return RedirectResponse("/dang-nhap", status_code=303)
-    return RedirectResponse("/tong-quan", status_code=303)
-
-
-# -- signing in ------------------------------------------------------------------------------
-
-SIGN_IN_AGENCIES = [a for a in Agency if a is not Agency.DOANH_NGHIEP]
-"""The agencies whose officials use the console (an enterprise files through its own tools)."""
-
-
-def _sign_in_form(request: Request, status_code: int = 200, **context: Any) -> HTMLResponse:
-    if not development_sign_in_allowed(_settings(request)):
-        return page(request, "sign_in_refused.html", None, status_code=403)
-    form = {"subject": "can-bo-1", "agency": "so-cong-thuong", "roles": ["officer"]}
-    return page(
-        request,
-        "sign_in.html",
-        None,
-        status_code,
-        **{
-            "form": form,
-            "agencies": [(a.value, labels.AGENCY_VI[a.value]) for a in SIGN_IN_AGENCIES],
-            "roles": [(r.value, labels.ROLE_VI[r.value]) for r in Role],
-            "provinces": sorted(_provinces(), key=lambda p: p[1]),
-            "errors": {},
-            **context,
-        },
-    )
-
-
-def _provinces() -> list[tuple[str, str]]:
-    return [(f"{n:02d}", name) for n in range(1, 100) if (name := geo.province_name(f"{n:02d}"))]
-
-
-@router.get("/dang-nhap")
-async def sign_in_page(
-    request: Request, tiep: str | None = None, het_han: str | None = None
-) -> HTMLResponse:
-    expired = "Phiên đăng nhập đã hết hạn hoặc không hợp lệ; mời đăng nhập lại." if het_han else ""
-    return _sign_in_form(request, next_path=safe_next(tiep), notice=expired)
-
-
-@router.post("/dang-nhap")
-async def sign_in(
-    request: Request,
-    subject: Annotated[str, Form()] = "",
-    agency: Annotated[str, Form()] = "",
-    roles: Annotated[list[str] | None, Form()] = None,
-    province: Annotated[str, Form()] = "",
-    communes: Annotated[str, Form()] = "",
-    tiep: Annotated[str, Form()] = "",
-) -> Response:
-    settings = _settings(request)
-    if not development_sign_in_allowed(settings):
-        return page(request, "sign_in_refused.html", None, status_code=403)
-    form: dict[str, Any] = {
-        "subject": subject.strip(),
-        "agency": agency,
-        "roles": roles or [],
-        "province": province,
-        "communes": communes,
-    }
-    errors = _sign_in_errors(form)
-    if not errors:
-        try:
-            token = mint_session_token(
-                settings,
-                subject=subject.strip(),
-                agency=agency,
-                roles=roles or [],
-                province=province or None,
-                communes=[c.strip() for c in communes.split(",") if c.strip()],
-            )
-        except Unauthorized as exc:
-            errors[""] = exc.message
-    if errors:
-        return _sign_in_form(request, 422, form=form, errors=errors, next_path=safe_next(tiep))
-    response = RedirectResponse(safe_next(tiep), status_code=303)
-    keep(response, token, settings)
-    return response
-
-
-def _sign_in_errors(form: dict[str, Any]) -> dict[str, str]:
-    errors = {}
-    if not form["subject"]:
-        errors["subject"] = "Nhập tên hoặc mã cán bộ"
-    if form["agency"] not in {a.value for a in SIGN_IN_AGENCIES}:
-        errors["agency"] = "Chọn cơ quan"
-    if not form["roles"]:
-        errors["roles"] = "Chọn ít nhất một vai trò"
-    national = form["agency"] in {a.value for a in NATIONAL_AGENCIES}
-    if not form["province"] and not national:
-        errors["province"] = (
-            "Chọn tỉnh, thành phố (chỉ Bộ Công Thương và nhóm dữ liệu là toàn quốc)"
-        )
-    return errors
-
-
-@router.post("/dang-xuat")
-async def sign_out() -> Response:
-    response = RedirectResponse("/dang-nhap", status_code=303)
-    forget(response)
-    return response
 
 
 # -- the province dashboard ------------------------------------------------------------------
@@ -194,7 +75,7 @@ async def dashboard(
     context: dict[str, Any] = {
         "chosen": chosen,
         "periods": period_choices(today()),
-        "provinces": sorted(_provinces(), key=lambda p: p[1]),
+        "provinces": sorted(provinces(), key=lambda p: p[1]),
         "errors": {},
         "report": None,
         "clusters": [],
@@ -263,7 +144,7 @@ async def clusters(
     context: dict[str, Any] = {
         "chosen": chosen,
         "statuses": list(labels.STATUS_VI.items()),
-        "provinces": sorted(_provinces(), key=lambda p: p[1]),
+        "provinces": sorted(provinces(), key=lambda p: p[1]),
         "errors": {},
         "items": [],
         "next_cursor": None,
@@ -305,6 +186,22 @@ async def cluster(
     )
 
 
+NONE: dict[str, Any] = {"items": [], "next_cursor": None}
+
+
+async def _lease_candidates(apis: Apis, cluster: dict[str, Any], q: str | None) -> dict[str, Any]:
+    """The first hundred facilities of the cluster's province still in a residential area
+    (those named like `q`, if given): who may move in."""
+    return await apis.get(
+        "registry",
+        "/facilities",
+        province_code=cluster["province_code"],
+        in_residential_area="true",
+        q=q,
+        limit=100,
+    )
+
+
 async def _cluster_page(
     request: Request,
     official: Official,
@@ -323,18 +220,7 @@ async def _cluster_page(
         tenancies = await apis.get("registry", f"/clusters/{cluster_id}/tenancies")
         tenants = await apis.all_pages("registry", "/facilities", cluster_id=cluster_id)
         leasing = may_lease(official.principal, found)
-        candidates = (
-            await apis.get(
-                "registry",
-                "/facilities",
-                province_code=found["province_code"],
-                in_residential_area="true",
-                q=facility_q,
-                limit=100,
-            )
-            if leasing
-            else {"items": [], "next_cursor": None}
-        )
+        candidates = await _lease_candidates(apis, found, facility_q) if leasing else NONE
     except ApiProblem as problem:
         return problem_page(request, official, problem)
     names = {f["id"]: f for f in tenants}

@@ -95,3 +95,8 @@ def problem_page(request: Request, official: Official | None, problem: ApiProble
         title=headline(problem),
         problem=problem,
     )
+
+
+def provinces() -> list[tuple[str, str]]:
+    """Every province's code and name."""
+    return [(f"{n:02d}", name) for n in range(1, 100) if (name := geo.province_name(f"{n:02d}"))]

@@ -20,7 +20,8 @@ import pytest
 from services import SERVICES
 from shared.auth import mint_token
 from shared.domain import today
-from shared.localinfra import PostgresServer, throwaway_broker
+from shared.localinfra import PostgresServer
+from shared.throwaway import throwaway_broker
 from tests.e2e.conftest import ServedService, serving
 from tests.kafka_tools import wait_until
 from tests.published import HA_NOI_SINCE_2018, SON_LA_2016_2020_OUTPUTS

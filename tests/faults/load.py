@@ -19,14 +19,8 @@ from services.promotion.app import service as promotion_service
 from services.registry.app import service as registry_service
 from services.reporting.app import service as reporting_service
 from shared.auth import mint_token
-from shared.localinfra import (
-    KafkaBroker,
-    KafkaCluster,
-    PostgresServer,
-    clean_up,
-    free_port,
-    throwaway_dir,
-)
+from shared.localinfra import KafkaBroker, KafkaCluster, PostgresServer, free_port
+from shared.throwaway import clean_up, throwaway_dir
 from tests.faults.harness import Outcomes, Served, environ, settled
 from tests.kafka_tools import unread, wait_until
 

@@ -22,14 +22,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 
 from shared.kafka import DEFAULT_PARTITIONS, dlq_topic, ensure_topics, new_producer, topic_offsets
-from shared.localinfra import (
-    KafkaBroker,
-    KafkaCluster,
-    clean_up,
-    free_ports_from,
-    throwaway_dir,
-)
+from shared.localinfra import KafkaBroker, KafkaCluster, free_ports_from
 from shared.relay_progress import PROGRESS_CONFIG
+from shared.throwaway import clean_up, throwaway_dir
 
 pytestmark = pytest.mark.slow
 

@@ -13,15 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.cli import app
-from shared.localinfra import (
-    KAFKA_SCRIPT,
-    KafkaBroker,
-    PostgresServer,
-    clean_up,
-    free_port,
-    sweep_abandoned,
-    throwaway_dir,
-)
+from shared.localinfra import KAFKA_SCRIPT, KafkaBroker, PostgresServer, free_port
+from shared.throwaway import clean_up, sweep_abandoned, throwaway_dir
 
 
 def test_ccn_infra_status_sees_the_running_broker_and_server(
