@@ -21,6 +21,7 @@ from services.reporting.app import service as reporting_service
 from shared.auth import mint_token
 from shared.localinfra import KafkaBroker, KafkaCluster, PostgresServer, free_port
 from shared.throwaway import clean_up, throwaway_dir
+from tests.environment.factory import sample
 from tests.faults.harness import Outcomes, Served, environ, settled
 from tests.kafka_tools import unread, wait_until
 
@@ -137,18 +138,11 @@ class Load:
         }
         inspection = await settled(self.environment, "/inspections", scheduled, self.outcomes)
         path = f"/inspections/{inspection['id']}"
-        sample = {
-            "parameter": "cod",
-            "value": "400",
-            "unit": "mg/L",
-            "sampled_on": "2024-05-06",
-            "discharge_point": "Cống xả số 1",
-            "column": "B",
-            "kq": "0.9",
-            "kf": "1.1",
-        }
         measured = await settled(
-            self.environment, f"{path}/measurements", {"samples": [sample]}, self.outcomes
+            self.environment,
+            f"{path}/measurements",
+            {"samples": [sample("cod", "400")]},
+            self.outcomes,
         )
         completion = {"carried_out_on": "2024-05-06", "version": measured["version"]}
         done = await settled(self.environment, f"{path}/completion", completion, self.outcomes)
