@@ -57,9 +57,13 @@ class NotReady(RuntimeError):
 
 
 def wait_until_ready(
-    url: str, processes: Sequence[subprocess.Popen[bytes]], *, timeout_s: float = 60
+    url: str,
+    processes: Sequence[subprocess.Popen[bytes]],
+    *,
+    timeout_s: float = 60,
+    path: str = "/readyz",
 ) -> None:
-    """Poll `{url}/readyz` until it answers 200; NotReady if one of `processes` exits first
+    """Poll `{url}{path}` until it answers 200; NotReady if one of `processes` exits first
     or time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -67,7 +71,7 @@ def wait_until_ready(
         if exited:
             raise NotReady(f"a process exited with {exited[0].returncode} before {url} was ready")
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

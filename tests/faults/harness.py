@@ -369,15 +369,7 @@ class Prometheus:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"Prometheus did not start: see {self.directory / 'prometheus.log'}")
+        wait_until_ready(self.url, [self.process], timeout_s=30, path="/-/ready")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -24,6 +24,7 @@ from shared.throwaway import clean_up, throwaway_dir
 from tests.environment.factory import sample
 from tests.faults.harness import Outcomes, Served, environ, settled
 from tests.kafka_tools import unread, wait_until
+from tests.promotion.factory import project_body
 
 SECRET = "faults-secret-0123456789abcdef0123456789"
 SON_LA = "14"
@@ -151,20 +152,7 @@ class Load:
 
     async def _project(self, n: int) -> None:
         facility = self.facilities[n % len(self.facilities)]
-        body = {
-            "name": f"Hỗ trợ máy móc số {n}",
-            "province_code": SON_LA,
-            "commune_code": "03646",
-            "funding_source": "local",
-            "content_group": "demonstration_and_technology_transfer",
-            "beneficiary_facility_id": facility,
-            "total_cost_vnd": 900_000_000,
-            "requested_support_vnd": 300_000_000,
-            "counterpart_vnd": 600_000_000,
-            "start_date": "2019-03-01",
-            "end_date": "2019-11-30",
-            "planned_outputs": {"facilities_given_machinery": 1},
-        }
+        body = project_body(facility, name=f"Hỗ trợ máy móc số {n}")
         project = await settled(self.promotion, "/projects", body, self.outcomes)
         path = f"/projects/{project['id']}"
         appraisal = {"result": "passed", "appraised_on": "2019-03-10"}

@@ -60,21 +60,7 @@ class Promotion(Api):
 
     async def project(self, **overrides: Any) -> dict[str, Any]:
         _, facility_id = await self.beneficiary()
-        body = {
-            "name": "Hỗ trợ máy sao chè cho cơ sở Tô Hiệu",
-            "province_code": SON_LA,
-            "commune_code": TO_HIEU,
-            "funding_source": "local",
-            "content_group": "demonstration_and_technology_transfer",
-            "beneficiary_facility_id": facility_id,
-            "total_cost_vnd": 900_000_000,
-            "requested_support_vnd": 300_000_000,
-            "counterpart_vnd": 600_000_000,
-            "start_date": "2019-03-01",
-            "end_date": "2019-11-30",
-            "planned_outputs": {"facilities_given_machinery": 1},
-            **overrides,
-        }
+        body = project_body(facility_id, **overrides)
         return await self.ok("POST", "/projects", body, status=201)
 
     async def step(
@@ -109,3 +95,22 @@ class Promotion(Api):
         return await self.step(
             project, "contract", {"contract_number": "12/HĐ-KC", "signed_on": "2019-03-25"}
         )
+
+
+def project_body(facility_id: str, **overrides: Any) -> dict[str, Any]:
+    """A Sơn La project of machinery for `facility_id`: 900 million đồng, a third asked."""
+    return {
+        "name": "Hỗ trợ máy sao chè cho cơ sở Tô Hiệu",
+        "province_code": SON_LA,
+        "commune_code": TO_HIEU,
+        "funding_source": "local",
+        "content_group": "demonstration_and_technology_transfer",
+        "beneficiary_facility_id": facility_id,
+        "total_cost_vnd": 900_000_000,
+        "requested_support_vnd": 300_000_000,
+        "counterpart_vnd": 600_000_000,
+        "start_date": "2019-03-01",
+        "end_date": "2019-11-30",
+        "planned_outputs": {"facilities_given_machinery": 1},
+        **overrides,
+    }
