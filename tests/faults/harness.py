@@ -214,6 +214,15 @@ class Placements:
     where: dict[str, tuple[TopicPartition, int]] = field(default_factory=dict)
 
     async def follow(self, stopping: asyncio.Event) -> None:
+        """Read the topics until `stopping`; a reader that fails (a topic not created yet, a
+        broker away) starts again from the beginning."""
+        while not stopping.is_set():
+            try:
+                await self._read(stopping)
+            except KafkaError:
+                await asyncio.sleep(0.5)
+
+    async def _read(self, stopping: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(
             *self.topics,
             bootstrap_servers=self.bootstrap,
