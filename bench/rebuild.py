@@ -34,6 +34,7 @@ from shared.events import environment as env
 from shared.events import promotion as pro
 from shared.events import registry as ev
 from shared.generations import Generations
+from shared.interpreter import settle
 from shared.kafka import ensure_topics, new_producer
 from shared.localinfra import KafkaBroker, PostgresServer
 from shared.rebuild import describe
@@ -227,6 +228,7 @@ async def measure(broker: KafkaBroker, pg: PostgresServer, n: int) -> None:
     await ensure_topics(broker.bootstrap, topics)
     print(f"publishing {n:,} events across {len(topics)} topics", flush=True)
     await publish(broker.bootstrap, n)
+    settle()  # the interpreter as `ccn rebuild` and `ccn serve` set it up, for both reads
     print("a bare aiokafka consumer reads them", flush=True)
     bare_s = await time_bare_read(broker.bootstrap, topics, n)
     print("the reporting service rebuilds its projections from them", flush=True)

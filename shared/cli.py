@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from shared.infra_cli import BrokersOpt, infra, start_kafka, var_dir
+from shared.interpreter import settle
 from shared.report_cli import report
 from shared.settings import Settings
 
@@ -188,10 +188,7 @@ def serve(
     settings = spec.settings()
     configure_logging(service, level=settings.log_level, as_json=settings.log_json)
     api = spec.create_app(settings)
-    # What start-up made (modules, routes, schemas) lives as long as the process: left out of
-    # the garbage collector's full passes, which walked all of it again and again under load.
-    gc.collect()
-    gc.freeze()
+    settle()
     uvicorn.run(api, host=host, port=port or spec.port, log_config=None)
 
 
@@ -285,6 +282,7 @@ def rebuild(service: ServiceArg) -> None:
             await db.dispose()
         return live.name
 
+    settle()
     name = asyncio.run(run())
     typer.echo(f"{service}: rebuilt; generation {name} serves")
 

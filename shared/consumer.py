@@ -32,6 +32,7 @@ from shared.events.envelope import Envelope, UndecodableEvent
 from shared.gathered import gathered_writes
 from shared.inbox import Inbox
 from shared.kafka import new_consumer, new_producer
+from shared.polls import Decoded, Poll
 from shared.tables import PlatformTables
 
 log = logging.getLogger(__name__)
@@ -149,18 +150,44 @@ class EventConsumer:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     async def _poll_loop(self) -> None:
+        """Apply poll after poll. A full poll means the consumer is behind (a replay, a
+        backlog): the next one is fetched and decoded while this one's transaction runs."""
         consumer = self._consumer
         assert consumer is not None
+        polled = await self._poll(consumer)
         while not self._stopping.is_set():
-            batches = await consumer.getmany(timeout_ms=500)
-            taken = await self._apply_together(batches)
-            stopped: dict[TopicPartition, int | None] = {}
-            for tp, messages in batches.items():
-                done = taken.get(tp, 0)
-                done += await self._one_by_one(consumer, tp, messages[done:])
-                if done < len(messages):
-                    stopped[tp] = messages[done - 1].offset + 1 if done else None
-            await self._commit_progress(consumer, stopped)
+            following: Poll | None = None
+            applying = asyncio.ensure_future(self._apply_together(polled.runs))
+            try:
+                if polled.size >= self.max_poll_records:
+                    following = await self._poll(consumer)
+                taken = await applying
+            finally:
+                if not applying.done():
+                    applying.cancel()
+                    with contextlib.suppress(BaseException):
+                        await applying
+            stopped = await self._rest_one_by_one(consumer, polled, taken)
+            ahead = following.first_offsets(without=stopped) if following else {}
+            await self._commit_progress(consumer, stopped, ahead)
+            polled = following.without(stopped) if following else await self._poll(consumer)
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> Poll:
+        batches = await consumer.getmany(timeout_ms=500)
+        return Poll.of(batches, self.registry, self.catalog)
+
+    async def _rest_one_by_one(
+        self, consumer: AIOKafkaConsumer, polled: Poll, taken: dict[TopicPartition, int]
+    ) -> dict[TopicPartition, int | None]:
+        """Process what the transaction did not take, one by one; where each partition whose
+        processing stopped short stopped (None: before its first message)."""
+        stopped: dict[TopicPartition, int | None] = {}
+        for tp, messages in polled.batches.items():
+            done = taken.get(tp, 0)
+            done += await self._one_by_one(consumer, tp, messages[done:])
+            if done < len(messages):
+                stopped[tp] = messages[done - 1].offset + 1 if done else None
+        return stopped
 
     async def _one_by_one(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, messages: Sequence[ConsumerRecord]
@@ -190,16 +217,23 @@ class EventConsumer:
             log.info("consumer %s: offset commit skipped during rebalance: %s", self.name, exc)
 
     async def _commit_progress(
-        self, consumer: AIOKafkaConsumer, stopped: dict[TopicPartition, int | None]
+        self,
+        consumer: AIOKafkaConsumer,
+        stopped: dict[TopicPartition, int | None],
+        ahead: dict[TopicPartition, int],
     ) -> None:
-        """Commit how far each partition is done — where its processing stopped, or else its
-        position, which also passes the markers that end producers' transactions, so a
-        partition read to its end is committed to its end — and update the lag gauges."""
+        """Commit how far each partition is done — where its processing stopped, where the
+        poll fetched ahead begins, or else its position, which also passes the markers that end
+        producers' transactions, so a partition read to its end is committed to its end — and
+        update the lag gauges."""
         offsets: dict[TopicPartition, int] = {}
         for tp in consumer.assignment():
             if tp in stopped:
                 if (offset := stopped[tp]) is not None:
                     offsets[tp] = offset
+                continue
+            if tp in ahead:
+                offsets[tp] = ahead[tp]
                 continue
             with contextlib.suppress(KafkaError, AssertionError):
                 offsets[tp] = position = await consumer.position(tp)
@@ -257,14 +291,13 @@ class EventConsumer:
             metrics.count_applied(self.name, message.topic, envelope.type, envelope.time)
 
     async def _apply_together(
-        self, batches: dict[TopicPartition, list[ConsumerRecord]]
+        self, runs: dict[TopicPartition, list[Decoded]]
     ) -> dict[TopicPartition, int]:
         """Apply each partition's leading run of ordinary messages, all in one transaction, and
         return how many of each partition it took (none: nothing). Ordinary means decodable, of
         a known type, and of no parked key; if any of them fails, nothing is kept and each goes
         the one-by-one way, with its retries and dead letters. A replay reads thousands of
         events a second so."""
-        runs = {tp: self._ordinary_run(messages) for tp, messages in batches.items()}
         run = [item for items in runs.values() for item in items]
         if len(run) < 2 or self._stopping.is_set():
             return {}
@@ -296,22 +329,6 @@ class EventConsumer:
         for event_type in duplicates:
             metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
         return {tp: len(items) for tp, items in runs.items() if items}
-
-    def _ordinary_run(
-        self, messages: Sequence[ConsumerRecord]
-    ) -> list[tuple[ConsumerRecord, Envelope, Event | None, Handler | None]]:
-        run: list[tuple[ConsumerRecord, Envelope, Event | None, Handler | None]] = []
-        for message in messages:
-            try:
-                envelope = Envelope.decode(message.headers, message.value)
-                handler = self.registry.handlers.get(envelope.type)
-                event = None if handler is None else self.catalog.decode(envelope)
-            except (UndecodableEvent, UnknownEventType, InvalidEventData):
-                break
-            if handler is None and self.registry.knows_earlier_revision(envelope.type):
-                break
-            run.append((message, envelope, event, handler))
-        return run
 
     def _bound(self, envelope: Envelope) -> contextlib.AbstractContextManager[None]:
         return context.bound(

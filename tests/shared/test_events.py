@@ -75,6 +75,16 @@ def test_envelope_round_trips_through_kafka_headers() -> None:
             "not JSON",
         ),
         (
+            [("ce_id", b"1"), ("ce_type", b"t"), ("ce_source", b"s"), ("ce_specversion", b"1.0")],
+            b'{"a": ' * 100_000,
+            "not JSON",
+        ),
+        (
+            [("ce_id", b"1"), ("ce_type", b"t"), ("ce_source", b"s"), ("ce_specversion", b"1.0")],
+            b'{"name": "\\ud800"}',
+            "not JSON",
+        ),
+        (
             [
                 ("ce_id", b"\xff"),
                 ("ce_type", b"t"),
