@@ -67,7 +67,10 @@ PROJECT_STATUS_VI = {
     ProjectStatus.PAUSED.value: "tạm dừng",
     ProjectStatus.CANCELLED.value: "đã hủy",
 }
-APPRAISAL_RESULT_VI = {AppraisalResult.PASSED.value: "đạt", AppraisalResult.FAILED.value: "không đạt"}
+APPRAISAL_RESULT_VI = {
+    AppraisalResult.PASSED.value: "đạt",
+    AppraisalResult.FAILED.value: "không đạt",
+}
 DISBURSEMENT_KIND_VI = {
     DisbursementKind.ADVANCE.value: "tạm ứng",
     DisbursementKind.PAYMENT.value: "thanh toán",

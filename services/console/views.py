@@ -23,6 +23,11 @@ templates.env.globals.update(
     plant_vi=labels.PLANT_VI,
     funding_source_vi=labels.FUNDING_SOURCE_VI,
     content_group_vi=labels.CONTENT_GROUP_VI,
+    project_status_vi=labels.PROJECT_STATUS_VI,
+    appraisal_result_vi=labels.APPRAISAL_RESULT_VI,
+    disbursement_kind_vi=labels.DISBURSEMENT_KIND_VI,
+    monitoring_phase_vi=labels.MONITORING_PHASE_VI,
+    output_vi=labels.OUTPUT_VI,
     province_name=geo.province_name,
     commune_name=geo.commune_name,
 )
