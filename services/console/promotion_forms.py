@@ -244,10 +244,15 @@ COMMANDS = (
 BY_SLUG = {c.slug: c for c in COMMANDS}
 
 
-def proposal_fields(plans: Mapping[str, str], facilities: Mapping[str, str]) -> tuple[Field, ...]:
-    """A new project's form: `plans` and `facilities` are the choices of the province's."""
+def proposal_fields(
+    plans: Mapping[str, str], facilities: Mapping[str, str], communes: Mapping[str, str]
+) -> tuple[Field, ...]:
+    """A new project's form: `plans` and `facilities` are the choices of the province's; an
+    official of some communes only also chooses which of them (`communes`) it is filed under."""
+    where = (Field("commune_code", "Xã, phường", "choice", communes),) if communes else ()
     return (
         Field("name", "Tên đề án"),
+        *where,
         Field("funding_source", "Nguồn kinh phí", "choice", labels.FUNDING_SOURCE_VI),
         Field("content_group", "Nội dung", "choice", labels.CONTENT_GROUP_VI),
         Field("plan_id", "Kế hoạch năm", "choice", plans, required=False),

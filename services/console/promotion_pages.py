@@ -18,10 +18,11 @@ from services.console import promotion_forms as forms
 from services.console.apis import ApiProblem, Apis
 from services.console.pages import PAGE_SIZE, ServiceApis
 from services.console.permissions import may_propose, project_steps
-from services.console.promotion_summary import workbook
+from services.console.promotion_summary import filename, workbook
 from services.console.session import CurrentOfficial, Official
 from services.console.views import field_messages, headline, page, problem_page, provinces
-from shared import labels
+from services.reporting.formats import XLSX_MEDIA
+from shared import geo, labels
 from shared.domain import today
 
 router = APIRouter(include_in_schema=False)
@@ -155,26 +156,28 @@ async def summary_workbook(
 ) -> Response:
     """The summary as a workbook: the promotion API answers JSON only, so the console lays
     it out the way the reporting service lays out its own reports."""
-    span = _span(nam, tu_ngay, den_ngay)
     try:
-        found = await _summary(apis, official, province_code, span)
+        found = await _summary(apis, official, province_code, _span(nam, tu_ngay, den_ngay))
     except ApiProblem as problem:
         return problem_page(request, official, problem)
-    name = "-".join(
-        filter(None, ["khuyen-cong", found["province_code"] or "ca-nuoc", span["from"], span["to"]])
-    )
+    disposition = f'attachment; filename="{filename(found)}"'
     return Response(
-        workbook(found),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        workbook(found), media_type=XLSX_MEDIA, headers={"Content-Disposition": disposition}
     )
 
 
 # -- a new project ---------------------------------------------------------------------------
 
 
-async def _proposal_fields(apis: Apis, province: str) -> tuple[forms.Field, ...]:
+def _communes(official: Official) -> dict[str, str]:
+    """The communes an official of some communes only may file a project under."""
+    codes = sorted(official.principal.jurisdiction.communes)
+    return {c: geo.commune_name(c) or c for c in codes}
+
+
+async def _proposal_fields(apis: Apis, official: Official) -> tuple[forms.Field, ...]:
     """The form with the province's plans and the facilities the registry lists there."""
+    province = official.province or ""
     plans = await apis.all_pages("promotion", "/plans", province_code=province)
     facilities = await apis.get("registry", "/facilities", province_code=province, limit=100)
     return forms.proposal_fields(
@@ -184,6 +187,7 @@ async def _proposal_fields(apis: Apis, province: str) -> tuple[forms.Field, ...]
             for p in sorted(plans, key=lambda p: -p["year"])
         },
         {f["id"]: f["name"] for f in facilities["items"]},
+        _communes(official),
     )
 
 
@@ -200,7 +204,7 @@ async def _proposal_page(
             request, official, ApiProblem(403, "Chỉ cán bộ Sở Công Thương của tỉnh đề xuất đề án.")
         )
     try:
-        fields = await _proposal_fields(apis, official.province or "")
+        fields = await _proposal_fields(apis, official)
     except ApiProblem as problem:
         return problem_page(request, official, problem)
     context = {
@@ -224,11 +228,8 @@ async def new_project(request: Request, official: CurrentOfficial, apis: Service
 async def propose(request: Request, official: CurrentOfficial, apis: ServiceApis) -> Response:
     """Propose the project the form describes, in the official's province."""
     sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    fields = forms.proposal_fields({}, {})
+    fields = forms.proposal_fields({}, {}, _communes(official))
     body = {**forms.body_of(fields, sent), "province_code": official.province}
-    communes = official.principal.jurisdiction.communes
-    if communes:
-        body["commune_code"] = sorted(communes)[0]
     try:
         made = await apis.post(
             "promotion",

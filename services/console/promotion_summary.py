@@ -53,3 +53,9 @@ def sections(summary: dict[str, Any]) -> list[Section]:
 
 def workbook(summary: dict[str, Any]) -> bytes:
     return xlsx_of(sections(summary))
+
+
+def filename(summary: dict[str, Any]) -> str:
+    """`khuyen-cong-15-2019-01-01-2019-12-31.xlsx`: whose summary, over which days."""
+    parts = [summary["province_code"] or "ca-nuoc", summary["from"], summary["to"]]
+    return "-".join(["khuyen-cong", *filter(None, parts)]) + ".xlsx"

@@ -3,7 +3,8 @@ registry, the reporting service and the console each served as its own process. 
 officer finds "pho moi", leases land and sees the occupancy follow on the dashboard once the
 event has gone through Kafka to reporting; a Hà Nội officer is offered none of Sơn La's
 buttons; a lease on a cluster someone changed meanwhile shows the conflict; the dashboard's
-workbook downloads and opens. Screenshots of the pages go to var/screenshots/."""
+workbook downloads and opens; the khuyến công pages list the projects, open one and take a
+payment through its form. Screenshots of the pages go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.console.conftest import Platform, console_process
+from tests.console.test_promotion_pages import contracted
 
 pytestmark = pytest.mark.slow
 
@@ -256,3 +258,44 @@ def test_the_dashboard_workbook_downloads_and_opens(
     assert workbook.name.startswith(f"bao-cao-tinh-14-{expected.group(1)}")
     book = openpyxl.load_workbook(workbook)
     assert book.sheetnames[0] == "Cụm công nghiệp"
+
+
+def contracted_project(platform: Platform, name: str) -> dict[str, Any]:
+    async def make() -> dict[str, Any]:
+        async with platform.promotion_api() as promotion:
+            return await contracted(promotion, name=name)
+
+    return asyncio.run(make())
+
+
+def test_the_khuyen_cong_projects_list_a_project_that_takes_a_payment_through_its_form(
+    platform: Platform, console_url: str, browser: WebDriver
+) -> None:
+    project = contracted_project(platform, "Máy sao chè Shan tuyết Bản Mòng")
+    sign_in(browser, console_url, roles=("officer",), province="14")
+    browser.find_element(By.LINK_TEXT, "Khuyến công").click()
+    search = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "q"))
+    search.send_keys("shan tuyet ban mong")
+    search.submit()
+    WebDriverWait(browser, 30).until(lambda b: "q=shan+tuyet" in b.current_url)
+    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-project="{project["id"]}"]')
+    assert row.find_element(By.CSS_SELECTOR, ".approved").text == "250.000.000 đ"
+    shoot(browser, "09-khuyen-cong")
+
+    row.find_element(By.LINK_TEXT, "Máy sao chè Shan tuyết Bản Mòng").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "cmd-giai-ngan"))
+    assert browser.find_element(By.ID, "money-disbursed").text == "0 đ"
+    browser.find_element(By.CSS_SELECTOR, "#cmd-giai-ngan summary").click()
+    browser.find_element(By.ID, "giai-ngan-amount_vnd").send_keys("80.000.000")
+    Select(browser.find_element(By.ID, "giai-ngan-kind")).select_by_value("advance")
+    shoot(browser, "10-de-an-khuyen-cong")
+    browser.find_element(By.ID, "giai-ngan-submit").click()
+    notice = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "notice"))
+    assert "Đã ghi khoản giải ngân" in notice.text
+    assert browser.find_element(By.ID, "money-disbursed").text == "80.000.000 đ"
+    assert browser.find_element(By.ID, "project-status").text == "Đang thực hiện"
+    shoot(browser, "11-da-giai-ngan")
+
+    browser.get(f"{console_url}/khuyen-cong/tong-hop")
+    assert browser.find_element(By.ID, "fig-projects").text != "0"
+    shoot(browser, "12-tong-hop-khuyen-cong")
