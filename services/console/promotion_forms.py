@@ -108,7 +108,7 @@ def _day(name: str, label: str) -> Field:
     return Field(name, label, "day", default=_today)
 
 
-def _reason(name: str = "reason", label: str = "Lý do", *, required: bool = True) -> Field:
+def _text_area(name: str = "reason", label: str = "Lý do", *, required: bool = True) -> Field:
     return Field(name, label, "long", required=required)
 
 
@@ -121,7 +121,7 @@ COMMANDS = (
         (
             Field("result", "Kết quả", "choice", labels.APPRAISAL_RESULT_VI),
             _day("appraised_on", "Ngày thẩm định"),
-            _reason("notes", "Ghi chú", required=False),
+            _text_area("notes", "Ghi chú", required=False),
         ),
         "Đã ghi kết quả thẩm định.",
         "Thẩm định không đạt thì đề án dừng ở đây, không được cấp kinh phí.",
@@ -168,7 +168,7 @@ COMMANDS = (
         (
             _day("date", "Ngày kiểm tra"),
             Field("phase", "Giai đoạn", "choice", labels.MONITORING_PHASE_VI),
-            _reason("findings", "Kết quả kiểm tra"),
+            _text_area("findings", "Kết quả kiểm tra"),
         ),
         "Đã ghi chuyến kiểm tra, giám sát.",
     ),
@@ -200,7 +200,7 @@ COMMANDS = (
         "tam-dung",
         "pause",
         "Tạm dừng",
-        (_day("paused_on", "Ngày tạm dừng"), _reason()),
+        (_day("paused_on", "Ngày tạm dừng"), _text_area()),
         "Đã tạm dừng đề án.",
     ),
     Command(
@@ -216,7 +216,7 @@ COMMANDS = (
         "dieu-chinh-thoi-gian",
         "reschedule",
         "Điều chỉnh ngày kết thúc",
-        (Field("end_date", "Ngày kết thúc mới", "day"), _reason()),
+        (Field("end_date", "Ngày kết thúc mới", "day"), _text_area()),
         "Đã điều chỉnh ngày kết thúc.",
     ),
     Command(
@@ -224,7 +224,7 @@ COMMANDS = (
         "huy",
         "cancellation",
         "Hủy đề án",
-        (_day("cancelled_on", "Ngày hủy"), _reason()),
+        (_day("cancelled_on", "Ngày hủy"), _text_area()),
         "Đã hủy đề án.",
         "Kinh phí đơn vị thụ hưởng còn giữ được ghi hoàn trả; không thể hoàn tác.",
     ),
@@ -236,7 +236,7 @@ COMMANDS = (
         (
             Field("amount_vnd", "Số tiền (đ)", "vnd"),
             _day("returned_on", "Ngày hoàn trả"),
-            _reason("note", "Ghi chú", required=False),
+            _text_area("note", "Ghi chú", required=False),
         ),
         "Đã ghi khoản hoàn trả.",
     ),
