@@ -9,7 +9,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from services.console import inspection_pages, pages, relocation_pages, sign_in
+from services.console import (
+    inspection_commands,
+    inspection_pages,
+    pages,
+    relocation_pages,
+    sign_in,
+)
 from services.console.apis import ApiProblem
 from services.console.session import SignInRequired
 from services.console.views import HERE, problem_page
@@ -47,7 +53,13 @@ service: ServiceSpec[None] = ServiceSpec(
     port=8000,
     title="ccn-platform console",
     description="The officials' web console (Vietnamese), over the services' public APIs.",
-    routers=[sign_in.router, pages.router, inspection_pages.router, relocation_pages.router],
+    routers=[
+        sign_in.router,
+        pages.router,
+        inspection_pages.router,
+        inspection_commands.router,
+        relocation_pages.router,
+    ],
     finish=finish,
 )
 

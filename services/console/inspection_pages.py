@@ -1,6 +1,6 @@
 """The environment department's inspections in the console: the province's list with the form
 that schedules one, and an inspection's page with the forms of its lifecycle (samples, closing,
-a violation's remedy or escalation).
+a violation's remedy or escalation: what they send is in inspection_commands).
 
 The environment service judges every sample: the page shows the limit it applied and the
 exceedance it found, never a figure of its own. Each form is offered only where the service's
@@ -35,14 +35,6 @@ NOTICES = {
     "da-khac-phuc": "Đã ghi nhận việc khắc phục vi phạm.",
     "da-chuyen": "Đã chuyển vi phạm sang xử lý.",
 }
-
-
-def _version(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
-
-
-def _optional(text: str) -> str | None:
-    return formats.read_decimal(text) or None
 
 
 async def _known(apis: Apis, service: str, path: str) -> dict[str, Any] | None:
@@ -103,22 +95,8 @@ async def _list_page(
     """A page of the province's inspections, the latest scheduled first, and (for who may) the
     form that schedules one; after a refused schedule, the form as it was filled in."""
     scheduling = may_schedule_inspections(official.principal)
-    context: dict[str, Any] = {
-        "chosen": chosen,
-        "statuses": list(labels.INSPECTION_STATUS_VI.items()),
-        "kinds": list(labels.INSPECTION_KIND_VI.items()),
-        "provinces": sorted(provinces(), key=lambda p: p[1]),
-        "filter_errors": {},
-        "items": [],
-        "names": {},
-        "next_cursor": None,
-        "first_page": cursor is None,
-        "notice": notice,
-        "may_schedule": scheduling,
-        "candidates": [],
-        "refusal": refusal,
-        "form": _schedule_form(refusal),
-    }
+    context = _list_context(chosen, first_page=cursor is None, may_schedule=scheduling)
+    context.update(notice=notice, refusal=refusal, form=_schedule_form(refusal))
     try:
         found = await apis.get(
             "environment",
@@ -127,10 +105,7 @@ async def _list_page(
             province_code=chosen["province_code"],
             cursor=cursor,
             limit=PAGE_SIZE,
-            **{
-                "from": formats.read_day(chosen["tu_ngay"]),
-                "to": formats.read_day(chosen["den_ngay"]),
-            },
+            **_dates(chosen),
         )
         if scheduling:
             context["candidates"] = await _schedulable(apis, official)
@@ -145,6 +120,26 @@ async def _list_page(
     context["names"] = await _subject_names(apis, found["items"])
     status_code = refusal.problem.status if refusal else 200
     return page(request, "inspections.html", official, status_code, **context)
+
+
+def _list_context(chosen: dict[str, str], **facts: Any) -> dict[str, Any]:
+    return {
+        "chosen": chosen,
+        "statuses": list(labels.INSPECTION_STATUS_VI.items()),
+        "kinds": list(labels.INSPECTION_KIND_VI.items()),
+        "provinces": sorted(provinces(), key=lambda p: p[1]),
+        "filter_errors": {},
+        "items": [],
+        "names": {},
+        "next_cursor": None,
+        "candidates": [],
+        **facts,
+    }
+
+
+def _dates(chosen: dict[str, str]) -> dict[str, str]:
+    """The list's window of scheduled days as the API names it (`from`, `to`)."""
+    return {"from": formats.read_day(chosen["tu_ngay"]), "to": formats.read_day(chosen["den_ngay"])}
 
 
 async def _schedulable(apis: Apis, official: Official) -> list[dict[str, Any]]:
@@ -218,7 +213,7 @@ async def inspection(
     inspection_id: str,
     thong_bao: str | None = None,
 ) -> HTMLResponse:
-    return await _inspection_page(
+    return await inspection_page(
         request, official, apis, inspection_id, notice=NOTICES.get(thong_bao or "")
     )
 
@@ -234,7 +229,7 @@ async def _its_violations(apis: Apis, inspection: dict[str, Any]) -> list[dict[s
     return [v for v in found if v["inspection_id"] == inspection["id"]]
 
 
-async def _inspection_page(
+async def inspection_page(
     request: Request,
     official: Official,
     apis: Apis,
@@ -271,140 +266,3 @@ async def _inspection_page(
     }
     status_code = refusal.problem.status if refusal else 200
     return page(request, "inspection.html", official, status_code, **context)
-
-
-async def _command(
-    request: Request,
-    official: Official,
-    apis: Apis,
-    inspection_id: str,
-    *,
-    refusal_form: str,
-    path: str,
-    body: dict[str, Any],
-    entered: dict[str, str],
-    notice: str,
-) -> Response:
-    """Send one command on the inspection or one of its violations; back to its page."""
-    key = entered.pop("idempotency_key", "") or str(uuid.uuid4())
-    try:
-        await apis.post("environment", path, body, idempotency_key=key)
-    except ApiProblem as problem:
-        refusal = Refusal(refusal_form, problem, entered)
-        return await _inspection_page(request, official, apis, inspection_id, refusal=refusal)
-    return RedirectResponse(f"/thanh-tra/{inspection_id}?thong_bao={notice}", status_code=303)
-
-
-async def _typed(request: Request) -> dict[str, str]:
-    """The form as the official typed it (kept to show again beside a refusal)."""
-    return {name: str(value) for name, value in (await request.form()).items()}
-
-
-@router.post("/thanh-tra/{inspection_id}/quan-trac")
-async def record_sample(
-    request: Request, official: CurrentOfficial, apis: ServiceApis, inspection_id: str
-) -> Response:
-    """One sample, for the service to judge against the limit table that applies."""
-    form = await _typed(request)
-    sample = {
-        "parameter": form.get("parameter", ""),
-        "value": formats.read_decimal(form.get("value", "")),
-        "unit": form.get("unit", ""),
-        "sampled_on": formats.read_day(form.get("sampled_on", "")),
-        "discharge_point": form.get("discharge_point", ""),
-        "column": form.get("column", ""),
-        "kq": _optional(form.get("kq", "")),
-        "kf": _optional(form.get("kf", "")),
-    }
-    return await _command(
-        request,
-        official,
-        apis,
-        inspection_id,
-        refusal_form="measurements",
-        path=f"/inspections/{inspection_id}/measurements",
-        body={"samples": [sample], "version": _version(form.get("version", ""))},
-        entered=form,
-        notice="da-ghi-mau",
-    )
-
-
-@router.post("/thanh-tra/{inspection_id}/ket-thuc")
-async def complete(
-    request: Request, official: CurrentOfficial, apis: ServiceApis, inspection_id: str
-) -> Response:
-    """Close the inspection; the findings, one a line, become violations with its exceedances."""
-    form = await _typed(request)
-    findings = [line.strip() for line in form.get("findings", "").splitlines() if line.strip()]
-    body = {
-        "carried_out_on": formats.read_day(form.get("carried_out_on", "")),
-        "findings": findings,
-        "version": _version(form.get("version", "")),
-    }
-    return await _command(
-        request,
-        official,
-        apis,
-        inspection_id,
-        refusal_form="completion",
-        path=f"/inspections/{inspection_id}/completion",
-        body=body,
-        entered=form,
-        notice="da-ket-thuc",
-    )
-
-
-@router.post("/thanh-tra/{inspection_id}/vi-pham/{violation_id}/khac-phuc")
-async def remediate(
-    request: Request,
-    official: CurrentOfficial,
-    apis: ServiceApis,
-    inspection_id: str,
-    violation_id: str,
-) -> Response:
-    """The facility put the violation right: the day, and the evidence the inspectors saw."""
-    form = await _typed(request)
-    body = {
-        "remediated_on": formats.read_day(form.get("remediated_on", "")),
-        "evidence": form.get("evidence", ""),
-        "version": _version(form.get("version", "")),
-    }
-    return await _command(
-        request,
-        official,
-        apis,
-        inspection_id,
-        refusal_form=f"remediation-{violation_id}",
-        path=f"/violations/{violation_id}/remediation",
-        body=body,
-        entered=form,
-        notice="da-khac-phuc",
-    )
-
-
-@router.post("/thanh-tra/{inspection_id}/vi-pham/{violation_id}/chuyen-xu-ly")
-async def escalate(
-    request: Request,
-    official: CurrentOfficial,
-    apis: ServiceApis,
-    inspection_id: str,
-    violation_id: str,
-) -> Response:
-    """The violation goes to be dealt with elsewhere (a fine, the inspectorate), with why."""
-    form = await _typed(request)
-    body = {
-        "reason": form.get("reason", ""),
-        "escalated_on": formats.read_day(form.get("escalated_on", "")) or None,
-        "version": _version(form.get("version", "")),
-    }
-    return await _command(
-        request,
-        official,
-        apis,
-        inspection_id,
-        refusal_form=f"escalation-{violation_id}",
-        path=f"/violations/{violation_id}/escalation",
-        body=body,
-        entered=form,
-        notice="da-chuyen",
-    )
