@@ -1,5 +1,6 @@
-"""The Vietnamese names officials read for the platform's codes: cluster statuses, agencies,
-roles, khuyến công funding sources, content groups, project statuses and outputs."""
+"""The Vietnamese names officials read for the platform's codes: cluster statuses, inspections
+and violations, agencies, roles, khuyến công funding sources, content groups, project statuses
+and outputs."""
 
 from __future__ import annotations
 
@@ -23,6 +24,20 @@ STATUS_VI = {
 }
 PLANT_VI = {"none": "chưa có", "under_construction": "đang xây dựng", "operating": "đang vận hành"}
 COVERAGE_VI = {"none": "chưa có", "partial": "một phần", "full": "đầy đủ"}
+INSPECTION_KIND_VI = {
+    "periodic": "định kỳ",
+    "unscheduled": "đột xuất",
+    "complaint": "theo phản ánh",
+}
+INSPECTION_STATUS_VI = {"scheduled": "đã lên lịch", "completed": "đã kết thúc"}
+OUTCOME_VI = {"compliant": "đạt", "violations_found": "có vi phạm"}
+VIOLATION_KIND_VI = {"exceedance": "vượt quy chuẩn", "finding": "phát hiện khi kiểm tra"}
+VIOLATION_STATUS_VI = {
+    "open": "chưa khắc phục",
+    "remediated": "đã khắc phục",
+    "escalated": "đã chuyển xử lý",
+}
+SEVERITY_VI = {"polluting": "gây ô nhiễm", "seriously_polluting": "gây ô nhiễm nghiêm trọng"}
 
 AGENCY_VI = {
     Agency.SO_CONG_THUONG.value: "Sở Công Thương",
