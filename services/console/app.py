@@ -9,7 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
-from services.console import pages, sign_in
+from services.console import (
+    inspection_commands,
+    inspection_pages,
+    pages,
+    promotion_pages,
+    relocation_pages,
+    sign_in,
+)
 from services.console.apis import ApiProblem
 from services.console.session import SignInRequired
 from services.console.views import HERE, problem_page
@@ -47,7 +54,14 @@ service: ServiceSpec[None] = ServiceSpec(
     port=8000,
     title="ccn-platform console",
     description="The officials' web console (Vietnamese), over the services' public APIs.",
-    routers=[sign_in.router, pages.router],
+    routers=[
+        sign_in.router,
+        pages.router,
+        promotion_pages.router,
+        inspection_pages.router,
+        inspection_commands.router,
+        relocation_pages.router,
+    ],
     finish=finish,
 )
 

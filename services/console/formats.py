@@ -93,6 +93,15 @@ def read_decimal(text: str) -> str:
     return cleaned
 
 
+def read_vnd(text: str) -> str:
+    """An official's `250.000.000` or `250 000 000 đ` as the whole đồng the APIs take
+    (`250000000`); anything else as typed, for the API to judge."""
+    cleaned = text.strip().removesuffix("đ").replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
+        cleaned = cleaned.replace(".", "")
+    return cleaned
+
+
 FILTERS = {
     "so": number,
     "vnd": vnd,

@@ -3,6 +3,7 @@ refusal becomes next to a form's fields."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,18 @@ templates.env.globals.update(
     plant_vi=labels.PLANT_VI,
     funding_source_vi=labels.FUNDING_SOURCE_VI,
     content_group_vi=labels.CONTENT_GROUP_VI,
+    project_status_vi=labels.PROJECT_STATUS_VI,
+    appraisal_result_vi=labels.APPRAISAL_RESULT_VI,
+    disbursement_kind_vi=labels.DISBURSEMENT_KIND_VI,
+    monitoring_phase_vi=labels.MONITORING_PHASE_VI,
+    output_vi=labels.OUTPUT_VI,
+    inspection_kind_vi=labels.INSPECTION_KIND_VI,
+    inspection_status_vi=labels.INSPECTION_STATUS_VI,
+    outcome_vi=labels.OUTCOME_VI,
+    violation_kind_vi=labels.VIOLATION_KIND_VI,
+    violation_status_vi=labels.VIOLATION_STATUS_VI,
+    severity_vi=labels.SEVERITY_VI,
+    agency_vi={**labels.AGENCY_VI, "khuyen-cong": "Trung tâm Khuyến công"},
     province_name=geo.province_name,
     commune_name=geo.commune_name,
 )
@@ -68,6 +81,29 @@ def headline(problem: ApiProblem) -> str:
     if problem.slug == "stale-version":
         return "Dữ liệu đã được người khác thay đổi"
     return PROBLEM_VI.get(problem.status, "Yêu cầu không thực hiện được")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A form the service refused: which one, what it answered, and what the official typed."""
+
+    form: str
+    problem: ApiProblem
+    entered: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return headline(self.problem)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """The service's messages by the form's own field names: a sample's `samples.0.value`
+        is the form's `value`, a finding's `findings.2` its `findings`."""
+        named: dict[str, str] = {}
+        for name, message in field_messages(self.problem).items():
+            short = name.removeprefix("samples.0.").split(".")[0]
+            named.setdefault(short, message)
+        return named
 
 
 def page(

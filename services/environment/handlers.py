@@ -117,10 +117,15 @@ async def schedule_inspection(uow: Uow, *, cmd: s.ScheduleInspection) -> s.Inspe
 
 
 async def record_measurements(
-    uow: Uow, *, inspection_id: str, cmd: s.RecordMeasurements
+    uow: Uow,
+    *,
+    inspection_id: str,
+    cmd: s.RecordMeasurements,
+    version: Precondition = Precondition(None),
 ) -> s.InspectionView:
     """Judge each sample by the table that applies to the facility on its sampling date."""
     inspection = await _inspecting(uow, inspection_id)
+    version.check_if_sent(inspection.version)
     for i, sample in enumerate(cmd.samples):
         check_not_future(sample.sampled_on, field=f"samples.{i}.sampled_on")
     tables = await LimitTables(uow.session).for_province(inspection.province_code)

@@ -262,6 +262,7 @@ class Totals(BaseModel):
     projects: int = 0
     approved_vnd: int = 0
     disbursed_vnd: int = 0
+    settled_vnd: int = 0
     returned_vnd: int = 0
     counterpart_vnd: int = 0
 
@@ -272,6 +273,7 @@ class Totals(BaseModel):
             projects=len(projects),
             approved_vnd=sum(m.approved_vnd for m in money),
             disbursed_vnd=sum(m.disbursed_vnd for m in money),
+            settled_vnd=sum(m.settled_vnd for m in money),
             returned_vnd=sum(m.returned_vnd for m in money),
             counterpart_vnd=sum(p.counterpart_vnd for p in projects),
         )

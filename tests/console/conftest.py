@@ -1,6 +1,7 @@
-"""The console's tests run against the registry and the reporting service as operators run
-them (`ccn serve`, each on its own PostgreSQL database and the session's broker), started once
-for the package, with Sơn La's clusters made through the registry's API."""
+"""The console's tests run against the four services as operators run them (`ccn serve`, each
+on its own PostgreSQL database and the session's broker), started once for the package, with
+Sơn La's clusters made through the registry's API; the khuyến công projects and inspections
+each test needs are made through the promotion and environment APIs."""
 
 from __future__ import annotations
 
@@ -26,14 +27,18 @@ from shared.localinfra import NotReady, PostgresServer, free_port, wait_until_re
 from shared.settings import Settings
 from tests.apis import Templates, drain_reporting
 from tests.e2e.conftest import JWT_SECRET, ServedService, serving
+from tests.environment.factory import Environment
+from tests.promotion.factory import Promotion
 from tests.registry.factory import CHIENG_AN, SON_LA, TO_HIEU, Registry
 
 
 @dataclass(frozen=True)
 class Platform:
-    """The registry and the reporting service, served; the clusters made in them."""
+    """The four services, served; the clusters made in the registry."""
 
     registry: ServedService
+    promotion: ServedService
+    environment: ServedService
     reporting: ServedService
     pho_moi: dict[str, Any]
     duyen_hai: dict[str, Any]
@@ -46,6 +51,8 @@ class Platform:
                 "environment": "test",
                 "jwt_secret": JWT_SECRET,
                 "registry_url": self.registry.url,
+                "promotion_url": self.promotion.url,
+                "environment_url": self.environment.url,
                 "reporting_url": self.reporting.url,
                 **overrides,
             }
@@ -58,6 +65,8 @@ class Platform:
             "CCN_ENVIRONMENT": "test",
             "CCN_JWT_SECRET": JWT_SECRET,
             "CCN_REGISTRY_URL": self.registry.url,
+            "CCN_PROMOTION_URL": self.promotion.url,
+            "CCN_ENVIRONMENT_URL": self.environment.url,
             "CCN_REPORTING_URL": self.reporting.url,
             "CCN_LOG_LEVEL": "WARNING",
         }
@@ -77,6 +86,29 @@ class Platform:
         )
         async with httpx.AsyncClient(base_url=self.registry.url) as http:
             yield Registry(http, cast(FastAPI, None), lambda **_: token)
+
+    @asynccontextmanager
+    async def promotion_api(self, **claims: Any) -> AsyncIterator[Promotion]:
+        """The promotion API as a Sơn La officer (or as `claims` say); its `approver` adds the
+        approver's role. Served, it has no database to reach: no `Promotion.beneficiary`."""
+
+        def mint(**asked: Any) -> str:
+            who = {"agency": "so-cong-thuong", "roles": ["officer"], "province": SON_LA}
+            return mint_token(JWT_SECRET, subject="console-tests", **{**who, **claims, **asked})
+
+        async with httpx.AsyncClient(base_url=self.promotion.url) as http:
+            yield Promotion(http, cast(FastAPI, None), mint)
+
+    @asynccontextmanager
+    async def environment_api(self, **claims: Any) -> AsyncIterator[Environment]:
+        """The environment service's API as a Sơn La environment officer (or as `claims` say)."""
+        token = mint_token(
+            JWT_SECRET,
+            subject="console-tests",
+            **{"agency": "so-tnmt", "roles": ["officer"], "province": SON_LA, **claims},
+        )
+        async with httpx.AsyncClient(base_url=self.environment.url) as http:
+            yield Environment(http, cast(FastAPI, None), lambda **_: token)
 
 
 async def _sample(platform_registry: ServedService) -> dict[str, dict[str, Any]]:
@@ -112,10 +144,19 @@ def platform(
         asyncio.run(drain_reporting(scratch, kafka_bootstrap))
     with (
         serving("registry", postgres_server, kafka_bootstrap, log_dir) as registry,
+        serving("promotion", postgres_server, kafka_bootstrap, log_dir) as promotion,
+        serving("environment", postgres_server, kafka_bootstrap, log_dir) as environment,
         serving("reporting", postgres_server, kafka_bootstrap, log_dir) as reporting,
     ):
         made = asyncio.run(_sample(registry))
-        yield Platform(registry=registry, reporting=reporting, log_dir=log_dir, **made)
+        yield Platform(
+            registry=registry,
+            promotion=promotion,
+            environment=environment,
+            reporting=reporting,
+            log_dir=log_dir,
+            **made,
+        )
 
 
 @contextmanager

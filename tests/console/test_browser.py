@@ -3,7 +3,9 @@ registry, the reporting service and the console each served as its own process. 
 officer finds "pho moi", leases land and sees the occupancy follow on the dashboard once the
 event has gone through Kafka to reporting; a Hà Nội officer is offered none of Sơn La's
 buttons; a lease on a cluster someone changed meanwhile shows the conflict; the dashboard's
-workbook downloads and opens. Screenshots of the pages go to var/screenshots/."""
+workbook downloads and opens; the khuyến công pages list the projects, open one and take a
+payment through its form; an environment officer opens the inspections and the relocation list.
+Screenshots of the pages go to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.console.conftest import Platform, console_process
+from tests.console.test_inspection_pages import published_facility
+from tests.console.test_promotion_pages import contracted
+from tests.console.test_relocation_pages import polluting
 
 pytestmark = pytest.mark.slow
 
@@ -94,11 +99,18 @@ def shoot(browser: WebDriver, name: str) -> None:
     assert browser.save_screenshot(str(SCREENSHOTS / f"{name}.png")), name
 
 
-def sign_in(browser: WebDriver, console_url: str, *, roles: tuple[str, ...], province: str) -> None:
-    """Through the sign-in page, as a Sở Công Thương official of the province."""
+def sign_in(
+    browser: WebDriver,
+    console_url: str,
+    *,
+    roles: tuple[str, ...],
+    province: str,
+    agency: str = "so-cong-thuong",
+) -> None:
+    """Through the sign-in page, as an official of the agency (Sở Công Thương) in the province."""
     browser.delete_all_cookies()
     browser.get(f"{console_url}/dang-nhap")
-    Select(browser.find_element(By.ID, "agency")).select_by_value("so-cong-thuong")
+    Select(browser.find_element(By.ID, "agency")).select_by_value(agency)
     for box in browser.find_elements(By.CSS_SELECTOR, "input[name=roles]"):
         if box.is_selected() != (box.get_attribute("value") in roles):
             box.click()
@@ -256,3 +268,70 @@ def test_the_dashboard_workbook_downloads_and_opens(
     assert workbook.name.startswith(f"bao-cao-tinh-14-{expected.group(1)}")
     book = openpyxl.load_workbook(workbook)
     assert book.sheetnames[0] == "Cụm công nghiệp"
+
+
+def contracted_project(platform: Platform, name: str) -> dict[str, Any]:
+    async def make() -> dict[str, Any]:
+        async with platform.promotion_api() as promotion:
+            return await contracted(promotion, name=name)
+
+    return asyncio.run(make())
+
+
+def test_the_khuyen_cong_projects_list_a_project_that_takes_a_payment_through_its_form(
+    platform: Platform, console_url: str, browser: WebDriver
+) -> None:
+    project = contracted_project(platform, "Máy sao chè Shan tuyết Bản Mòng")
+    sign_in(browser, console_url, roles=("officer",), province="14")
+    browser.find_element(By.LINK_TEXT, "Khuyến công").click()
+    search = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "q"))
+    search.send_keys("shan tuyet ban mong")
+    search.submit()
+    WebDriverWait(browser, 30).until(lambda b: "q=shan+tuyet" in b.current_url)
+    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-project="{project["id"]}"]')
+    assert row.find_element(By.CSS_SELECTOR, ".approved").text == "250.000.000 đ"
+    shoot(browser, "09-khuyen-cong")
+
+    row.find_element(By.LINK_TEXT, "Máy sao chè Shan tuyết Bản Mòng").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "cmd-giai-ngan"))
+    assert browser.find_element(By.ID, "money-disbursed").text == "0 đ"
+    browser.find_element(By.CSS_SELECTOR, "#cmd-giai-ngan summary").click()
+    browser.find_element(By.ID, "giai-ngan-amount_vnd").send_keys("80.000.000")
+    Select(browser.find_element(By.ID, "giai-ngan-kind")).select_by_value("advance")
+    shoot(browser, "10-de-an-khuyen-cong")
+    browser.find_element(By.ID, "giai-ngan-submit").click()
+    notice = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "notice"))
+    assert "Đã ghi khoản giải ngân" in notice.text
+    assert browser.find_element(By.ID, "money-disbursed").text == "80.000.000 đ"
+    assert browser.find_element(By.ID, "project-status").text == "Đang thực hiện"
+    shoot(browser, "11-da-giai-ngan")
+
+    browser.get(f"{console_url}/khuyen-cong/tong-hop")
+    assert browser.find_element(By.ID, "fig-projects").text != "0"
+    shoot(browser, "12-tong-hop-khuyen-cong")
+
+
+def test_an_environment_officer_opens_the_inspections_and_the_relocation_list(
+    platform: Platform, console_url: str, browser: WebDriver
+) -> None:
+    facility = asyncio.run(published_facility(platform, "Cơ sở chế biến mủ cao su Mường La"))
+    asyncio.run(polluting(platform, facility))
+    sign_in(browser, console_url, roles=("officer",), province="14", agency="so-tnmt")
+    browser.find_element(By.LINK_TEXT, "Thanh tra, kiểm tra").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "schedule-form"))
+    shoot(browser, "13-thanh-tra")
+    browser.find_element(By.LINK_TEXT, facility["name"]).click()
+    samples = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "samples"))
+    assert "Vượt quy chuẩn" in samples.text and "148,5 mg/L" in samples.text
+    shoot(browser, "14-cuoc-kiem-tra")
+
+    def listed() -> bool:
+        browser.get(f"{console_url}/di-doi")
+        return bool(browser.find_elements(By.CSS_SELECTOR, f'tr[data-facility="{facility["id"]}"]'))
+
+    assert eventually(listed, timeout_s=120), "the facility never reached the relocation list"
+    shoot(browser, "15-di-doi")
+    browser.find_element(By.LINK_TEXT, facility["name"]).click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "facility-name"))
+    assert not browser.find_elements(By.ID, "relocation-form")  # Sở Công Thương's to decide
+    shoot(browser, "16-co-so")

@@ -47,6 +47,10 @@ def test_what_officials_type_becomes_what_the_apis_take() -> None:
     assert formats.read_day("2026-03-05") == "2026-03-05"
     assert formats.read_day("31/02/2026") == "31/02/2026"  # no such day: the API says so
     assert formats.read_day("") == ""
+    assert formats.read_vnd("250.000.000") == "250000000"
+    assert formats.read_vnd(" 250 000 000 đ ") == "250000000"
+    assert formats.read_vnd("1500000") == "1500000"
+    assert formats.read_vnd("1,5") == "1,5"  # not whole đồng: the API says so
 
 
 def test_the_templates_have_the_filters() -> None:

@@ -159,6 +159,17 @@ async def test_completion_needs_the_version_read_and_refuses_a_stale_one(
     problem(await environment.post(path, stale), 409, "stale-version")
 
 
+async def test_measurements_sent_with_a_stale_version_are_refused(
+    environment: Environment,
+) -> None:
+    inspection = await environment.inspection()
+    path = f"/inspections/{inspection['id']}/measurements"
+    read = {"samples": [sample()], "version": inspection["version"]}
+    measured = await environment.ok("POST", path, read)
+    assert measured["version"] == inspection["version"] + 1
+    problem(await environment.post(path, read), 409, "stale-version")
+
+
 async def test_completion_cannot_be_dated_in_the_future(environment: Environment) -> None:
     inspection = await environment.inspection()
     response = await environment.post(

@@ -245,10 +245,16 @@ async def test_the_summary_adds_up_projects_money_and_outputs(promotion: Promoti
         "disbursements",
         {"amount_vnd": 200_000_000, "kind": "payment", "date": "2019-05-01"},
     )
-    await promotion.step(
+    project = await promotion.step(
         project,
         "acceptance",
         {"accepted_on": "2019-11-20", "actual_outputs": {"facilities_given_machinery": 1}},
+    )
+    await promotion.step(
+        project,
+        "settlement",
+        {"settled_vnd": 180_000_000, "settled_on": "2019-12-10"},
+        headers=promotion.approver,
     )
     national = await promotion.project(
         funding_source="national", content_group="rural_industrial_products"
@@ -264,6 +270,8 @@ async def test_the_summary_adds_up_projects_money_and_outputs(promotion: Promoti
     assert summary["outputs"]["facilities_given_machinery"] == 1
     assert (summary["rescheduled"], summary["paused"], summary["cancelled"]) == (1, 0, 0)
     assert summary["total"]["counterpart_vnd"] == 1_200_000_000
+    assert summary["total"]["settled_vnd"] == 180_000_000
+    assert summary["total"]["returned_vnd"] == 20_000_000
 
 
 async def test_a_monitoring_visit_and_a_fund_return_are_recorded(promotion: Promotion) -> None:

@@ -224,6 +224,20 @@ async def test_relocation_moves_a_facility_into_a_cluster_in_one_step(registry: 
     assert "already in cluster" in problem(again, 409, "conflict")["detail"]
 
 
+async def test_a_relocation_sent_with_a_stale_version_of_the_facility_is_refused(
+    registry: Registry,
+) -> None:
+    """As a lease with the cluster's: a version sent must be the facility's current one."""
+    cluster = await registry.operating_cluster()
+    facility = await registry.facility(name="Lò vôi Chiềng Sinh")
+    path = f"/facilities/{facility['id']}/relocation"
+    move = {"cluster_id": cluster["id"], "leased_area_ha": "0.5", "date": "2013-04-01"}
+    stale = await registry.post(path, {**move, "version": facility["version"] + 1})
+    assert problem(stale, 409, "stale-version")["current_version"] == facility["version"]
+    moved = await registry.ok("POST", path, {**move, "version": facility["version"]}, status=201)
+    assert moved["facility"]["version"] > facility["version"]
+
+
 async def test_relocation_stays_inside_the_province(registry: Registry) -> None:
     cluster = await registry.operating_cluster()
     ha_noi = registry.auth(province=HA_NOI)

@@ -65,7 +65,10 @@ class SampleBody(Body):
     condition: Text | None = None
 
 
-class RecordMeasurements(Body):
+class RecordMeasurements(Versioned):
+    """Samples to judge; `version` (or If-Match), if sent, is the inspection's version the
+    caller read: samples entered on an inspection someone has changed since are refused (409)."""
+
     samples: list[SampleBody] = Field(min_length=1, max_length=200)
 
 

@@ -156,12 +156,17 @@ async def end_tenancy(
 
 
 async def relocate_facility(
-    uow: Uow, *, facility_id: str, cmd: s.RelocateFacility
+    uow: Uow,
+    *,
+    facility_id: str,
+    cmd: s.RelocateFacility,
+    version: Precondition = Precondition(None),
 ) -> s.RelocationView:
     """Move a facility from a residential area into a cluster of its province (di dời)."""
     cluster = await Clusters(uow.session).lock(cmd.cluster_id)
     facility = await Facilities(uow.session).lock(facility_id)
     uow.authorize(writing(facility.place))
+    version.check_if_sent(facility.version)
     facility.check_relocatable_to(cluster)
     uow.authorize(writing(cluster.place))
     tenancy, events = facility.relocate(cluster, area_ha=cmd.leased_area_ha, on=cmd.date)

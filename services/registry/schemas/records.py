@@ -260,7 +260,10 @@ class TenancyView(BaseModel):
         )
 
 
-class RelocateFacility(Body):
+class RelocateFacility(Versioned):
+    """Move into a cluster; `version` (or If-Match), if sent, is the facility's version the
+    caller read: a relocation decided on a facility someone has changed since is refused (409)."""
+
     cluster_id: str
     leased_area_ha: AreaHa
     date: date
