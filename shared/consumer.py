@@ -7,7 +7,8 @@ commit. Transient errors retry with backoff and, if they persist, the message is
 again later. Undecodable and permanently failing messages go to `<topic>.dlq` with the error
 in headers and are kept in the `dead_letters` table; later messages of the same key are
 parked behind them (also dead-lettered, reason `parked`) until an operator re-drives them;
-only a topic orders its messages, so a key is parked on its topic alone.
+only a topic orders its messages, so a key is parked on its topic alone. A poll's ordinary
+events go in one transaction; one behind fetches and decodes the next meanwhile (`polls`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from shared.events.envelope import Envelope, UndecodableEvent
 from shared.gathered import gathered_writes
 from shared.inbox import Inbox
 from shared.kafka import new_consumer, new_producer
-from shared.polls import Decoded, Poll
+from shared.polls import Decoded, Poll, Stopped, done_offsets
 from shared.tables import PlatformTables
 
 log = logging.getLogger(__name__)
@@ -173,15 +174,28 @@ class EventConsumer:
             polled = following.without(stopped) if following else await self._poll(consumer)
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> Poll:
-        batches = await consumer.getmany(timeout_ms=500)
-        return Poll.of(batches, self.registry, self.catalog)
+        """The next poll, decoded; an empty one if the consumer is stopped while it waits."""
+        fetching = asyncio.ensure_future(consumer.getmany(timeout_ms=500))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait((fetching, stopping), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not fetching.done():
+                # Still waiting: no record leaves the fetched buffer until they come.
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError, KafkaError):
+                    await fetching
+        if fetching.cancelled():
+            return Poll({}, {})
+        return Poll.of(fetching.result(), self.registry, self.catalog)
 
     async def _rest_one_by_one(
         self, consumer: AIOKafkaConsumer, polled: Poll, taken: dict[TopicPartition, int]
-    ) -> dict[TopicPartition, int | None]:
+    ) -> Stopped:
         """Process what the transaction did not take, one by one; where each partition whose
         processing stopped short stopped (None: before its first message)."""
-        stopped: dict[TopicPartition, int | None] = {}
+        stopped: Stopped = {}
         for tp, messages in polled.batches.items():
             done = taken.get(tp, 0)
             done += await self._one_by_one(consumer, tp, messages[done:])
@@ -217,30 +231,9 @@ class EventConsumer:
             log.info("consumer %s: offset commit skipped during rebalance: %s", self.name, exc)
 
     async def _commit_progress(
-        self,
-        consumer: AIOKafkaConsumer,
-        stopped: dict[TopicPartition, int | None],
-        ahead: dict[TopicPartition, int],
+        self, consumer: AIOKafkaConsumer, stopped: Stopped, ahead: dict[TopicPartition, int]
     ) -> None:
-        """Commit how far each partition is done — where its processing stopped, where the
-        poll fetched ahead begins, or else its position, which also passes the markers that end
-        producers' transactions, so a partition read to its end is committed to its end — and
-        update the lag gauges."""
-        offsets: dict[TopicPartition, int] = {}
-        for tp in consumer.assignment():
-            if tp in stopped:
-                if (offset := stopped[tp]) is not None:
-                    offsets[tp] = offset
-                continue
-            if tp in ahead:
-                offsets[tp] = ahead[tp]
-                continue
-            with contextlib.suppress(KafkaError, AssertionError):
-                offsets[tp] = position = await consumer.position(tp)
-                if (highwater := consumer.highwater(tp)) is not None:
-                    metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
-                        max(0, highwater - position)
-                    )
+        offsets = await done_offsets(consumer, self.name, stopped, ahead)
         changed = {tp: o for tp, o in offsets.items() if self.committed.get(tp) != o}
         if changed:
             await self._commit_offsets(changed)

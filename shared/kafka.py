@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -194,18 +195,24 @@ class TopicsKeeper:
                 delay = min(delay * 2, max_retry_s)
 
 
-async def topic_offsets(
-    bootstrap_servers: str, topics: Iterable[str]
-) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
-    """Each partition's first offset and its end, as a committed-only reader sees them."""
+Offsets = tuple[dict[TopicPartition, int], dict[TopicPartition, int]]
+
+
+@asynccontextmanager
+async def offsets_reader(
+    bootstrap_servers: str,
+) -> AsyncIterator[Callable[[Iterable[str]], Awaitable[Offsets]]]:
+    """A reader of topics' offsets kept open for many looks (a rebuild's every second): each
+    look costs two requests, not a client's start-up."""
     reader = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         client_id="ccn-offsets",
         enable_auto_commit=False,
         isolation_level="read_committed",
     )
-    try:
-        await reader.start()
+
+    async def read(topics: Iterable[str]) -> Offsets:
+        """Each partition's first offset and its end, as a committed-only reader sees them."""
         cluster = await reader._client.fetch_all_metadata()
         partitions = [
             TopicPartition(topic, p)
@@ -218,8 +225,18 @@ async def topic_offsets(
             await reader.beginning_offsets(partitions),
             await reader.end_offsets(partitions),
         )
+
+    try:
+        await reader.start()
+        yield read
     finally:
         await reader.stop()
+
+
+async def topic_offsets(bootstrap_servers: str, topics: Iterable[str]) -> Offsets:
+    """Each partition's first offset and its end, as a committed-only reader sees them."""
+    async with offsets_reader(bootstrap_servers) as read:
+        return await read(topics)
 
 
 async def check_broker(bootstrap_servers: str, *, timeout_s: float = 3.0) -> None:

@@ -1,19 +1,27 @@
 """A consumer's poll: the messages Kafka handed it, by partition, with each partition's leading
 run of ordinary messages (decodable, of a type the consumer may read) decoded, ready to be
-applied together in one transaction. Decoding is most of a consumer's own work, so a consumer
-that is behind decodes its next poll while the database applies this one."""
+applied together in one transaction; and how far a consumer's partitions are done once a poll
+is. Decoding is most of a consumer's own work, so a consumer that is behind decodes its next
+poll while the database applies this one."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
+from shared import metrics
 from shared.event_handlers import Handler, HandlerRegistry
 from shared.events.base import Event
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent
+
+Stopped = dict[TopicPartition, int | None]
+"""Where each partition whose processing stopped short stopped (None: before its first
+message of the poll)."""
 
 Decoded = tuple[ConsumerRecord, Envelope, Event | None, Handler | None]
 """A message of an ordinary run: its envelope, its event and handler (None: the consumer has
@@ -76,3 +84,31 @@ class Poll:
             {tp: m for tp, m in self.batches.items() if tp not in gone},
             {tp: r for tp, r in self.runs.items() if tp not in gone},
         )
+
+
+async def done_offsets(
+    consumer: AIOKafkaConsumer,
+    name: str,
+    stopped: Stopped,
+    ahead: dict[TopicPartition, int],
+) -> dict[TopicPartition, int]:
+    """How far each assigned partition is done, to commit: where its processing stopped (None:
+    not at all), where the poll fetched ahead begins, or else its position, which also passes
+    the markers that end producers' transactions, so a partition read to its end is committed
+    to its end. The lag gauges of consumer `name` are updated on the way."""
+    offsets: dict[TopicPartition, int] = {}
+    for tp in consumer.assignment():
+        if tp in stopped:
+            if (offset := stopped[tp]) is not None:
+                offsets[tp] = offset
+            continue
+        if tp in ahead:
+            offsets[tp] = ahead[tp]
+            continue
+        with contextlib.suppress(KafkaError, AssertionError):
+            offsets[tp] = position = await consumer.position(tp)
+            if (highwater := consumer.highwater(tp)) is not None:
+                metrics.CONSUMER_LAG.labels(name, tp.topic, str(tp.partition)).set(
+                    max(0, highwater - position)
+                )
+    return offsets

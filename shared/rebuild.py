@@ -25,9 +25,12 @@ from shared import metrics
 from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.generations import Generation, Generations, State
-from shared.kafka import topic_offsets
+from shared.kafka import offsets_reader
 
 log = logging.getLogger(__name__)
+
+CAUGHT_UP_LOOK_S = 0.1
+"""How often a rebuild looks whether its consumers have reached the ends it saw last."""
 
 ConsumersOf = Callable[[Database, Generation], Sequence[EventConsumer]]
 Migrate = Callable[[Database], Awaitable[None]]
@@ -109,24 +112,37 @@ class Rebuild:
     ) -> None:
         topics = {topic for consumer in consumers for topic in consumer.topics}
         started = time.monotonic()
-        while True:
-            await asyncio.sleep(self.tick_s)
-            begin, end = await topic_offsets(self.bootstrap_servers, topics)
-            done, total, behind = _progress(consumers, begin, end)
-            rate = done / max(time.monotonic() - started, 1e-9)
-            metrics.REBUILD_EVENTS.labels(self.service, "done").set(done)
-            metrics.REBUILD_EVENTS.labels(self.service, "total").set(total)
-            state = await self.generations.heartbeat(generation, done, total, rate)
-            if state is State.ABORTING:
-                raise Aborted("an operator stopped it")
-            self.progress(await self.generations.get(generation.id))
-            if not behind:
+        end: dict[TopicPartition, int] = {}
+        async with offsets_reader(self.bootstrap_servers) as offsets:
+            while True:
+                await self._next_look(consumers, end)
+                begin, end = await offsets(topics)
+                done, total, behind = _progress(consumers, begin, end)
+                rate = done / max(time.monotonic() - started, 1e-9)
+                metrics.REBUILD_EVENTS.labels(self.service, "done").set(done)
+                metrics.REBUILD_EVENTS.labels(self.service, "total").set(total)
+                state = await self.generations.heartbeat(generation, done, total, rate)
+                if state is State.ABORTING:
+                    raise Aborted("an operator stopped it")
+                self.progress(await self.generations.get(generation.id))
+                if not behind:
+                    return
+
+    async def _next_look(
+        self, consumers: Sequence[EventConsumer], end: dict[TopicPartition, int]
+    ) -> None:
+        """Wait a tick, or less once the consumers have reached the ends seen last: the swap
+        then follows their last commit by a tenth of a second, not by up to a tick."""
+        deadline = time.monotonic() + self.tick_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(min(CAUGHT_UP_LOOK_S, self.tick_s))
+            if end and not _progress(consumers, {}, end)[2]:
                 return
 
 
 async def _stop(consumers: Sequence[EventConsumer]) -> None:
-    for consumer in consumers:
-        await consumer.stop()
+    """Stop them together: each finishes the poll it waits on (up to half a second) first."""
+    await asyncio.gather(*(consumer.stop() for consumer in consumers))
 
 
 def _progress(
