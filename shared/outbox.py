@@ -77,7 +77,8 @@ class Outbox:
 
 class OutboxHousekeeping:
     """The outbox table's upkeep beside its relay: the backlog gauges, kept fresh while the
-    broker is away too, and the purge of rows published long enough ago."""
+    broker is away too, and the purge of published rows an earlier version kept (the relay
+    now deletes a row once its event is on Kafka)."""
 
     def __init__(self, db: Database, table: Table, service: str, keep_published: timedelta) -> None:
         self.db = db

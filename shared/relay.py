@@ -3,7 +3,9 @@ committed records.
 
 `OutboxRelay` polls for unpublished rows (woken early when a commit adds some), publishes each
 batch in one Kafka transaction with a record of its progress (`shared.relay_progress`), and then
-marks the rows published: a reader of committed records sees every event once, across relay
+marks the rows published by deleting them (the event lives on its topic now; a row kept would
+cost the database a new version of it and of its index entries, more than the send itself):
+a reader of committed records sees every event once, across relay
 crashes and restarts of the database or the broker. One relay of a database publishes at a
 time, the one holding its leadership lock; others wait to take over, and the producer of a new
 one fences the old one's. Rows are claimed in order with FOR UPDATE: a new leader waits for rows
@@ -25,7 +27,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -34,10 +36,10 @@ from sqlalchemy import (
     ColumnElement,
     any_,
     bindparam,
+    delete,
     func,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -367,11 +369,9 @@ class OutboxRelay:
             )
 
     async def _mark(self, session: AsyncSession, rows: ColumnElement[bool]) -> int:
-        """Mark the unpublished `rows` published; how many there were."""
+        """Mark the unpublished `rows` published: delete them. How many there were."""
         t = self.table
-        result = await session.execute(
-            update(t).where(rows, t.c.published_at.is_(None)).values(published_at=datetime.now(UTC))
-        )
+        result = await session.execute(delete(t).where(rows, t.c.published_at.is_(None)))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def _close_producer(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaTimeoutError
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from shared import metrics
 from shared.db import Database
@@ -90,6 +90,9 @@ async def test_relay_publishes_committed_events_and_none_of_rolled_back_ones(
         await _drain(relay)
     finally:
         await relay.stop()
+    async with db.sessions() as session:
+        kept = await session.scalar(select(func.count()).select_from(contract.tables.outbox))
+    assert kept == 0, "a published event lives on its topic, not in the outbox"
 
     messages = await read_topic(kafka_bootstrap, contract.topic, expected=3)
     assert [dict(m.headers)["ce_id"].decode() for m in messages] == [e.id for e in committed]
@@ -417,7 +420,9 @@ async def _marks_held(db: Database) -> AsyncIterator[int]:
 async def _terminate_backends(db: Database, *, sparing: int = 0, only_marking: bool = False) -> int:
     """Close the database connections but `sparing`'s, as a dying process does (or only the
     one marking rows published); how many there were."""
-    marking = "AND wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox%'" if only_marking else ""
+    marking = (
+        "AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM outbox%'" if only_marking else ""
+    )
     async with db.engine.connect() as connection:
         terminated = await connection.scalar(
             text(
@@ -435,7 +440,7 @@ async def _marking_waits(db: Database) -> bool:
         waiting = await connection.scalar(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox%'"
+                " AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM outbox%'"
             )
         )
     return bool(waiting)
