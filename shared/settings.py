@@ -79,6 +79,34 @@ class Settings(BaseSettings):
     reporting_url: str = Field("http://127.0.0.1:8004", description="where the console finds it")
     api_timeout_s: float = Field(30.0, gt=0, description="how long the console waits for an API")
 
+    console_url: str = Field(
+        "",
+        description="the console's public base URL as officials' browsers reach it "
+        "(https://ccn.example.gov.vn): the identity provider sends them back to "
+        "<console_url>/dang-nhap/oidc, and after signing out to <console_url>/da-dang-xuat",
+    )
+    oidc_client_id: str = Field(
+        "",
+        description="the console's client at the identity provider (CCN_JWT_ISSUER); set, "
+        "the console signs officials in through it with the authorization-code flow",
+    )
+    oidc_client_secret: SecretStr = Field(
+        SecretStr(""),
+        description="that client's secret, sent to the token endpoint; empty for a public "
+        "client, which proves itself by PKCE alone",
+    )
+    oidc_scopes: str = Field(
+        "openid profile",
+        description="the scopes the console asks for, space-separated: openid, and those "
+        "that put agency, roles and jurisdiction in the access token",
+    )
+    console_cookie_secret: SecretStr = Field(
+        SecretStr(""),
+        description="signs the short-lived cookie that carries a sign-in's state, nonce and "
+        "PKCE verifier to the callback; empty: the OIDC client secret signs it (a public "
+        "client must set this); the same on every replica",
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")

@@ -18,6 +18,7 @@ from services.console import (
     sign_in,
 )
 from services.console.apis import ApiProblem
+from services.console.oidc import IdentityProvider
 from services.console.session import SignInRequired
 from services.console.views import HERE, problem_page
 from shared.service import ServiceSpec
@@ -41,8 +42,10 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     return problem_page(request, None, ApiProblem(400, f"Địa chỉ trang không hợp lệ ({wrong})."))
 
 
-def finish(app: FastAPI, _settings: Settings) -> None:
-    """Its static files, and its errors as pages rather than problem+json."""
+def finish(app: FastAPI, settings: Settings) -> None:
+    """Its static files, its errors as pages rather than problem+json, and the IdP officials
+    sign in at (asked nothing until the first sign-in)."""
+    app.state.identity_provider = IdentityProvider(settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -18,8 +18,9 @@ from shared.principal import Principal, Role
 from shared.settings import Settings
 
 COOKIE = "ccn_phien"
+ID_TOKEN_COOKIE = "ccn_dinh_danh"
 SESSION_HOURS = 8
-"""A working day: the token, and the cookie that keeps it, last this long."""
+"""A working day: a development token, and the cookie that keeps a session, last this long."""
 DEVELOPMENT_ENVIRONMENTS = frozenset({"local", "test"})
 
 
@@ -107,21 +108,27 @@ def mint_session_token(
     )
 
 
-def keep(response: Response, token: str, settings: Settings) -> None:
-    """Keep the token in an HttpOnly, SameSite=Lax cookie (Secure outside local runs)."""
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=SESSION_HOURS * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=not development_sign_in_allowed(settings),
-        path="/",
-    )
+def keep(
+    response: Response, token: str, settings: Settings, *, id_token: str | None = None
+) -> None:
+    """Keep the token in an HttpOnly, SameSite=Lax cookie (Secure outside local runs); an IdP's
+    ID token beside it, which signing out shows the IdP (`id_token_hint`)."""
+    kept = {COOKIE: token} if id_token is None else {COOKIE: token, ID_TOKEN_COOKIE: id_token}
+    for name, value in kept.items():
+        response.set_cookie(
+            name,
+            value,
+            max_age=SESSION_HOURS * 3600,
+            httponly=True,
+            samesite="lax",
+            secure=not development_sign_in_allowed(settings),
+            path="/",
+        )
 
 
 def forget(response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax")
+    for name in (COOKIE, ID_TOKEN_COOKIE):
+        response.delete_cookie(name, path="/", httponly=True, samesite="lax")
 
 
 def safe_next(path: str | None) -> str:

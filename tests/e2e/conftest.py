@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,9 +62,14 @@ def _wait_until_ready(server: subprocess.Popen[bytes], name: str, url: str, log:
 
 @contextmanager
 def serving(
-    name: str, postgres_server: PostgresServer, kafka_bootstrap: str, log_dir: Path
+    name: str,
+    postgres_server: PostgresServer,
+    kafka_bootstrap: str,
+    log_dir: Path,
+    settings: Mapping[str, str] | None = None,
 ) -> Iterator[ServedService]:
-    """`ccn serve <name>` on a fresh database, stopped (cleanly) and dropped afterwards."""
+    """`ccn serve <name>` on a fresh database, stopped (cleanly) and dropped afterwards; more
+    `CCN_*` `settings` where a test needs them (an identity provider's JWKS)."""
     port = free_port()
     database = postgres_server.create_database()
     env = {
@@ -73,6 +78,7 @@ def serving(
         "CCN_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "CCN_JWT_SECRET": JWT_SECRET,
         "CCN_LOG_LEVEL": "WARNING",
+        **(settings or {}),
     }
     log = log_dir / f"{name}.log"
     with log.open("wb") as output:
