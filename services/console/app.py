@@ -10,6 +10,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 
 from services.console import (
+    cluster_pages,
+    dashboard_tables,
     inspection_commands,
     inspection_pages,
     pages,
@@ -60,6 +62,8 @@ service: ServiceSpec[None] = ServiceSpec(
     routers=[
         sign_in.router,
         pages.router,
+        dashboard_tables.router,
+        cluster_pages.router,
         promotion_pages.router,
         inspection_pages.router,
         inspection_commands.router,

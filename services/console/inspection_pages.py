@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.console import formats
 from services.console.apis import ApiProblem, Apis
 from services.console.pages import PAGE_SIZE, ServiceApis
+from services.console.paging import PageTrail, Trail, pager
 from services.console.permissions import may_inspect, may_schedule_inspections, may_settle
 from services.console.session import CurrentOfficial, Official
 from services.console.views import Refusal, field_messages, page, problem_page, provinces
@@ -27,6 +28,7 @@ from shared import labels
 from shared.domain import today
 
 router = APIRouter(include_in_schema=False)
+HOME = "/thanh-tra"
 
 NOTICES = {
     "da-len-lich": "Đã lên lịch kiểm tra.",
@@ -64,11 +66,11 @@ async def inspections(
     request: Request,
     official: CurrentOfficial,
     apis: ServiceApis,
+    at: PageTrail,
     status: str | None = None,
     tu_ngay: str | None = None,
     den_ngay: str | None = None,
     province_code: str | None = None,
-    cursor: str | None = None,
     thong_bao: str | None = None,
 ) -> HTMLResponse:
     chosen = {
@@ -78,7 +80,7 @@ async def inspections(
         "province_code": province_code or "",
     }
     return await _list_page(
-        request, official, apis, chosen, cursor, notice=NOTICES.get(thong_bao or "")
+        request, official, apis, chosen, at, notice=NOTICES.get(thong_bao or "")
     )
 
 
@@ -87,7 +89,7 @@ async def _list_page(
     official: Official,
     apis: Apis,
     chosen: dict[str, str],
-    cursor: str | None,
+    at: Trail,
     *,
     notice: str | None = None,
     refusal: Refusal | None = None,
@@ -95,7 +97,7 @@ async def _list_page(
     """A page of the province's inspections, the latest scheduled first, and (for who may) the
     form that schedules one; after a refused schedule, the form as it was filled in."""
     scheduling = may_schedule_inspections(official.principal)
-    context = _list_context(chosen, first_page=cursor is None, may_schedule=scheduling)
+    context = _list_context(chosen, may_schedule=scheduling, **pager(HOME, chosen, at, None))
     context.update(notice=notice, refusal=refusal, form=_schedule_form(refusal))
     try:
         found = await apis.get(
@@ -103,7 +105,7 @@ async def _list_page(
             "/inspections",
             status=chosen["status"],
             province_code=chosen["province_code"],
-            cursor=cursor,
+            cursor=at.cursor,
             limit=PAGE_SIZE,
             **_dates(chosen),
         )
@@ -116,7 +118,7 @@ async def _list_page(
         return page(
             request, "inspections.html", official, 422, **{**context, "filter_errors": errors}
         )
-    context.update(items=found["items"], next_cursor=found["next_cursor"])
+    context.update(items=found["items"], **pager(HOME, chosen, at, found["next_cursor"]))
     context["names"] = await _subject_names(apis, found["items"])
     status_code = refusal.problem.status if refusal else 200
     return page(request, "inspections.html", official, status_code, **context)
@@ -131,7 +133,6 @@ def _list_context(chosen: dict[str, str], **facts: Any) -> dict[str, Any]:
         "filter_errors": {},
         "items": [],
         "names": {},
-        "next_cursor": None,
         "candidates": [],
         **facts,
     }
@@ -198,7 +199,7 @@ async def schedule(
         }
         chosen = {"status": "", "tu_ngay": "", "den_ngay": "", "province_code": ""}
         refusal = Refusal("schedule", problem, entered)
-        return await _list_page(request, official, apis, chosen, None, refusal=refusal)
+        return await _list_page(request, official, apis, chosen, Trail(), refusal=refusal)
     return RedirectResponse(f"/thanh-tra/{made['id']}?thong_bao=da-len-lich", status_code=303)
 
 

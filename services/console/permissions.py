@@ -5,15 +5,17 @@ violation."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from services.environment.domain import InspectionStatus, ViolationStatus, inspecting
 from services.promotion.domain import Step as ProjectStep
-from services.promotion.domain import approving
+from services.promotion.domain import approving as approving_projects
 from services.promotion.domain import writing as writing_projects
-from services.registry.domain import Step, writing
+from services.registry.domain import Step, approving, writing, writing_locally
 from shared.errors import Forbidden
 from shared.events.promotion import ProjectStatus
+from shared.events.registry import ClusterStatus
 from shared.principal import Permit, Place, Principal
 
 
@@ -29,10 +31,34 @@ def cluster_place(cluster: dict[str, Any]) -> Place:
     return Place(cluster["province_code"], cluster.get("commune_code"))
 
 
-def may_lease(principal: Principal, cluster: dict[str, Any]) -> bool:
-    """Lease land in the cluster: a Sở Công Thương officer of its province, while it operates."""
-    statuses = {s.value for s in Step.LEASE.allowed}
-    return cluster["status"] in statuses and holds(principal, writing(cluster_place(cluster)))
+CLUSTER_PERMITS: dict[Step, Callable[[Place], Permit]] = {
+    Step.ESTABLISH: approving,
+    Step.RECORD_CONSTRUCTION: writing_locally,
+    Step.REPORT_INFRASTRUCTURE: writing_locally,
+    Step.START_OPERATION: writing,
+    Step.EXPAND: approving,
+    Step.REMOVE: approving,
+    Step.LEASE: writing,
+}
+"""The permit the registry's handlers check for each cluster command: establishing,
+expanding and removing are an approver's decision; construction and infrastructure reports
+may also come from the People's Committee of the cluster's commune."""
+
+
+def cluster_steps(principal: Principal, cluster: dict[str, Any]) -> frozenset[Step]:
+    """The cluster commands the official may send in the cluster's present status."""
+    status = ClusterStatus(cluster["status"])
+    place = cluster_place(cluster)
+    return frozenset(
+        step
+        for step, permit in CLUSTER_PERMITS.items()
+        if status in step.allowed and holds(principal, permit(place))
+    )
+
+
+def may_end_tenancies(principal: Principal, cluster: dict[str, Any]) -> bool:
+    """End a tenancy of the cluster: a Sở Công Thương officer of its province."""
+    return holds(principal, writing(cluster_place(cluster)))
 
 
 APPROVERS_DECIDE = frozenset({ProjectStep.APPROVE, ProjectStep.SETTLE, ProjectStep.CANCEL})
@@ -45,7 +71,7 @@ def project_steps(principal: Principal, project: dict[str, Any]) -> frozenset[Pr
     place = Place(project["province_code"], project.get("commune_code"))
     status = ProjectStatus(project["status"])
     may_write = holds(principal, writing_projects(place))
-    may_approve = holds(principal, approving(place))
+    may_approve = holds(principal, approving_projects(place))
     return frozenset(
         step
         for step in ProjectStep

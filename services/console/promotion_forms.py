@@ -1,111 +1,31 @@
-"""The khuyến công forms, declared rather than written: each project command's fields, how an
-official's input becomes the promotion API's body, and what the form shows before anything is
-typed. One template draws every form from these declarations, so a command the API adds is a
-few lines here, its permit and status still decided by the promotion service's own rules."""
+"""The khuyến công forms: each project command's fields as `forms` declares them, and a new
+project's form. A command the promotion API adds is a few lines here, its permit and status
+still decided by the promotion service's own rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
 
 from services.console import formats
+from services.console.forms import Command, Field, Record, today_typed
 from services.promotion.domain import Step
 from shared import labels
-from shared.domain import today
-
-Project = dict[str, Any]
-Form = Mapping[str, str]
 
 
-def _today(_project: Project) -> str:
-    return formats.day(today())
-
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a form, named as the API names it. `kind` says how it is typed and read:
-    `day` (dd/mm/yyyy), `vnd` (whole đồng), `text`, `long`, `choice` or `outputs` (one count
-    per output, sent as an object)."""
-
-    name: str
-    label: str
-    kind: str = "text"
-    choices: Mapping[str, str] = field(default_factory=dict)
-    required: bool = True
-    default: Callable[[Project], Any] | None = None
-
-    def inputs(self) -> list[str]:
-        """The names of the inputs the official fills in for it."""
-        if self.kind == "outputs":
-            return [f"{self.name}.{output}" for output in labels.OUTPUT_VI]
-        return [self.name]
-
-    def read(self, form: Form) -> Any:
-        """What the API gets for what the official typed (None: left out)."""
-        if self.kind == "outputs":
-            return {o: form.get(f"{self.name}.{o}", "").strip() or "0" for o in labels.OUTPUT_VI}
-        typed = form.get(self.name, "").strip()
-        if not typed and not self.required:
-            return None
-        if self.kind == "day":
-            return formats.read_day(typed)
-        if self.kind == "vnd":
-            return formats.read_vnd(typed)
-        return typed
-
-    def start(self, project: Project) -> dict[str, str]:
-        """What its inputs hold before the official types anything."""
-        if self.default is None:
-            return {}
-        value = self.default(project)
-        if self.kind == "outputs":
-            return {f"{self.name}.{o}": str(n) for o, n in value.items()}
-        return {self.name: str(value)}
-
-
-def body_of(fields: tuple[Field, ...], form: Form) -> dict[str, Any]:
-    """The request body a form makes: every field read, those left empty left out."""
-    read = {f.name: f.read(form) for f in fields}
-    return {name: value for name, value in read.items() if value is not None}
-
-
-def entered(fields: tuple[Field, ...], form: Form) -> dict[str, str]:
-    """What the official typed, kept to show the form again as it was sent."""
-    return {name: form.get(name, "") for f in fields for name in f.inputs()}
-
-
-@dataclass(frozen=True)
-class Command:
-    """A project command as a form: `slug` in the console's address, `api` the promotion
-    API's step, `notice` what the page says once it is done."""
-
-    step: Step
-    slug: str
-    api: str
-    title: str
-    fields: tuple[Field, ...]
-    notice: str
-    hint: str = ""
-
-    def start(self, project: Project) -> dict[str, str]:
-        return {k: v for f in self.fields for k, v in f.start(project).items()}
-
-
-def _requested(project: Project) -> str:
+def _requested(project: Record) -> str:
     return formats.number(project["requested_support_vnd"])
 
 
-def _held(project: Project) -> str:
+def _held(project: Record) -> str:
     return formats.number(project["money"]["held_vnd"])
 
 
-def _planned(project: Project) -> dict[str, int]:
+def _planned(project: Record) -> dict[str, int]:
     return dict(project["planned_outputs"])
 
 
 def _day(name: str, label: str) -> Field:
-    return Field(name, label, "day", default=_today)
+    return Field(name, label, "day", default=today_typed)
 
 
 def _text_area(name: str = "reason", label: str = "Lý do", *, required: bool = True) -> Field:

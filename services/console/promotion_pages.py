@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console import formats
-from services.console import promotion_forms as forms
+from services.console import formats, forms
+from services.console import promotion_forms as commands
 from services.console.apis import ApiProblem, Apis
 from services.console.pages import PAGE_SIZE, ServiceApis
+from services.console.paging import PageTrail, pager
 from services.console.permissions import may_propose, project_steps
 from services.console.promotion_summary import filename, workbook
 from services.console.session import CurrentOfficial, Official
@@ -44,13 +45,13 @@ async def projects(
     request: Request,
     official: CurrentOfficial,
     apis: ServiceApis,
+    at: PageTrail,
     q: str | None = None,
     status: str | None = None,
     funding_source: str | None = None,
     content_group: str | None = None,
     year: str | None = None,
     province_code: str | None = None,
-    cursor: str | None = None,
 ) -> HTMLResponse:
     chosen = {
         "q": q or "",
@@ -67,19 +68,18 @@ async def projects(
         "may_propose": may_propose(official.principal, official.province),
         "errors": {},
         "items": [],
-        "next_url": None,
-        "first_url": None if cursor is None else f"{HOME}?{urlencode(chosen)}",
+        **pager(HOME, chosen, at, None),
     }
     try:
-        found = await apis.get("promotion", "/projects", **chosen, cursor=cursor, limit=PAGE_SIZE)
+        found = await apis.get(
+            "promotion", "/projects", **chosen, cursor=at.cursor, limit=PAGE_SIZE
+        )
     except ApiProblem as problem:
         if problem.status != 422:
             return problem_page(request, official, problem)
         errors = field_messages(problem) or {"": problem.detail}
         return page(request, "projects.html", official, 422, **{**context, "errors": errors})
-    if found["next_cursor"]:
-        context["next_url"] = f"{HOME}?{urlencode({**chosen, 'cursor': found['next_cursor']})}"
-    context["items"] = found["items"]
+    context.update(items=found["items"], **pager(HOME, chosen, at, found["next_cursor"]))
     return page(request, "projects.html", official, **context)
 
 
@@ -180,7 +180,7 @@ async def _proposal_fields(apis: Apis, official: Official) -> tuple[forms.Field,
     province = official.province or ""
     plans = await apis.all_pages("promotion", "/plans", province_code=province)
     facilities = await apis.get("registry", "/facilities", province_code=province, limit=100)
-    return forms.proposal_fields(
+    return commands.proposal_fields(
         {
             p["id"]: f"{p['year']} · {labels.FUNDING_SOURCE_VI[p['funding_source']]} · "
             f"còn {formats.vnd(p['uncommitted_vnd'])}"
@@ -228,7 +228,7 @@ async def new_project(request: Request, official: CurrentOfficial, apis: Service
 async def propose(request: Request, official: CurrentOfficial, apis: ServiceApis) -> Response:
     """Propose the project the form describes, in the official's province."""
     sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    fields = forms.proposal_fields({}, {}, _communes(official))
+    fields = commands.proposal_fields({}, {}, _communes(official))
     body = {**forms.body_of(fields, sent), "province_code": official.province}
     try:
         made = await apis.post(
@@ -254,7 +254,7 @@ async def project(
     project_id: str,
     thong_bao: str | None = None,
 ) -> HTMLResponse:
-    done = forms.BY_SLUG.get(thong_bao or "")
+    done = commands.BY_SLUG.get(thong_bao or "")
     notice = done.notice if done else ("Đã đề xuất đề án." if thong_bao == "de-xuat" else None)
     return await _project_page(request, official, apis, project_id, notice=notice)
 
@@ -298,7 +298,7 @@ async def _project_page(
     except ApiProblem as problem:
         return problem_page(request, official, problem)
     steps = project_steps(official.principal, found)
-    offered = [c for c in forms.COMMANDS if c.step in steps]
+    offered = [c for c in commands.COMMANDS if c.step in steps]
     values = {c.slug: c.start(found) for c in offered}
     if refused_slug in values:
         values[refused_slug] = {**values[refused_slug], **(form or {})}
@@ -324,15 +324,11 @@ async def send_command(
     request: Request, official: CurrentOfficial, apis: ServiceApis, project_id: str, slug: str
 ) -> Response:
     """Send one command as its form says, on the version of the project the official read."""
-    command = forms.BY_SLUG.get(slug)
+    command = commands.BY_SLUG.get(slug)
     if command is None:
         return problem_page(request, official, ApiProblem(404, "Không có thao tác này."))
     sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    version = sent.get("version", "")
-    body = {
-        **forms.body_of(command.fields, sent),
-        "version": int(version) if version.isdigit() else version,
-    }
+    body = {**forms.body_of(command.fields, sent), "version": forms.version_of(sent)}
     try:
         await apis.post(
             "promotion",
@@ -341,7 +337,7 @@ async def send_command(
             idempotency_key=sent.get("idempotency_key") or str(uuid.uuid4()),
         )
     except ApiProblem as problem:
-        typed = {**forms.entered(command.fields, sent), "version_read": version}
+        typed = {**forms.entered(command.fields, sent), "version_read": sent.get("version", "")}
         return await _project_page(
             request, official, apis, project_id, refused_slug=slug, form=typed, refused=problem
         )

@@ -4,6 +4,7 @@ same Vietnamese headers and number formats as the province report's khuyến cô
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.reporting.formats import Column, Section, xlsx_of
@@ -13,13 +14,18 @@ from shared import labels
 PROJECT_COLUMNS = [MONEY_COLUMNS[0], Column("Số đề án", "projects", "int"), *MONEY_COLUMNS[1:]]
 
 
+def named(money: Mapping[str, Any], names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Money by funding source or content group as rows of `MONEY_COLUMNS`, each group named
+    in Vietnamese (`names`)."""
+    return [{**m, "group": names.get(k, k)} for k, m in money.items()]
+
+
 def _money_rows(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """The money in total, by funding source, then by content group, named in Vietnamese."""
-    sources, groups = summary["by_funding_source"], summary["by_content_group"]
     return [
         {**summary["total"], "group": "Tổng"},
-        *({**m, "group": labels.FUNDING_SOURCE_VI.get(k, k)} for k, m in sources.items()),
-        *({**m, "group": labels.CONTENT_GROUP_VI.get(k, k)} for k, m in groups.items()),
+        *named(summary["by_funding_source"], labels.FUNDING_SOURCE_VI),
+        *named(summary["by_content_group"], labels.CONTENT_GROUP_VI),
     ]
 
 

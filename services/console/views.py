@@ -22,6 +22,7 @@ templates.env.filters.update(formats.FILTERS)
 templates.env.globals.update(
     status_vi=labels.STATUS_VI,
     plant_vi=labels.PLANT_VI,
+    coverage_vi=labels.COVERAGE_VI,
     funding_source_vi=labels.FUNDING_SOURCE_VI,
     content_group_vi=labels.CONTENT_GROUP_VI,
     project_status_vi=labels.PROJECT_STATUS_VI,

@@ -4,8 +4,9 @@ officer finds "pho moi", leases land and sees the occupancy follow on the dashbo
 event has gone through Kafka to reporting; a Hà Nội officer is offered none of Sơn La's
 buttons; a lease on a cluster someone changed meanwhile shows the conflict; the dashboard's
 workbook downloads and opens; the khuyến công pages list the projects, open one and take a
-payment through its form; an environment officer opens the inspections and the relocation list.
-Screenshots of the pages go to var/screenshots/."""
+payment through its form; an environment officer opens the inspections and the relocation list;
+a Cao Bằng approver establishes a planned cluster through its form. Screenshots of the pages go
+to var/screenshots/."""
 
 from __future__ import annotations
 
@@ -335,3 +336,38 @@ def test_an_environment_officer_opens_the_inspections_and_the_relocation_list(
     WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "facility-name"))
     assert not browser.find_elements(By.ID, "relocation-form")  # Sở Công Thương's to decide
     shoot(browser, "16-co-so")
+
+
+def planned_cluster(platform: Platform, name: str, province: str) -> dict[str, Any]:
+    async def make() -> dict[str, Any]:
+        async with platform.registry_api(province=province) as registry:
+            return await registry.planned_cluster(
+                name=name, province_code=province, commune_code=None, planned_area_ha="20"
+            )
+
+    return asyncio.run(make())
+
+
+def test_a_cao_bang_approver_establishes_a_cluster_through_its_form(
+    platform: Platform, console_url: str, browser: WebDriver
+) -> None:
+    cluster = planned_cluster(platform, "Cụm công nghiệp Đề Thám", "04")
+    sign_in(browser, console_url, roles=("officer", "approver"), province="04")
+    browser.get(f"{console_url}/cum-cong-nghiep/{cluster['id']}")
+    assert browser.find_element(By.ID, "cluster-status").text == "Quy hoạch"
+    browser.find_element(By.CSS_SELECTOR, "#cmd-thanh-lap summary").click()
+    typed = {
+        "decision_number": "1520/QĐ-UBND",
+        "investor_name": "Công ty TNHH Hạ tầng Đề Thám",
+        "industrial_land_area_ha": "14,5",
+    }
+    for name, value in typed.items():
+        browser.find_element(By.ID, f"thanh-lap-{name}").send_keys(value)
+    assert browser.find_element(By.ID, "thanh-lap-area_ha").get_attribute("value") == "20"
+    browser.find_element(By.ID, "thanh-lap-submit").click()
+    notice = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "notice"))
+    assert "Đã ghi quyết định thành lập cụm" in notice.text
+    assert browser.find_element(By.ID, "cluster-status").text == "Đã thành lập"
+    assert not browser.find_elements(By.ID, "cmd-thanh-lap")
+    assert browser.find_elements(By.ID, "cmd-dau-tu-ha-tang")
+    shoot(browser, "17-thanh-lap-cum")
