@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Iterator
@@ -123,6 +124,21 @@ def throwaway_cluster(root: Path | None = None, *, brokers: int = 3) -> Iterator
 
 
 @contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """While the block runs, SIGTERM (a timeout's, `kill`'s) stops the process as Ctrl-C does,
+    so what the block started is stopped and removed on the way out."""
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt(f"stopped by signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
 def throwaway_servers(purpose: str) -> Iterator[tuple[KafkaBroker, PostgresServer]]:
     """A Kafka broker and a PostgreSQL cluster of their own in a throwaway directory, for a
     benchmark; both stopped and their data removed when the block ends."""
@@ -130,6 +146,7 @@ def throwaway_servers(purpose: str) -> Iterator[tuple[KafkaBroker, PostgresServe
     pg = PostgresServer(data_dir=root / "pg", port=free_port())
     print(f"starting Kafka and PostgreSQL in {root}", flush=True)
     with ExitStack() as stack:
+        stack.enter_context(_terminated_as_interrupted())
         stack.callback(discard, root)
         broker = stack.enter_context(throwaway_broker(root))
         pg.start()

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -94,3 +95,29 @@ def test_clean_up_stops_a_clusters_nodes(tmp_path: Path) -> None:
     reaped.join(timeout=30)
     assert stand_in.returncode == -signal.SIGTERM
     assert not (tmp_path / "run").exists()
+
+
+def test_a_benchmark_stopped_by_sigterm_stops_its_servers_and_removes_them() -> None:
+    """`timeout` or `kill` on a benchmark leaves nothing running, as Ctrl-C does."""
+    script = (
+        "import time\n"
+        "from shared.throwaway import throwaway_servers\n"
+        "with throwaway_servers('sigterm') as (broker, pg):\n"
+        "    print('ready', broker.bootstrap, pg.port, flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    bench = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path.cwd()
+    )
+    assert bench.stdout is not None
+    started = bench.stdout.readline()
+    root = Path(started.split(" in ", 1)[1].strip())
+    ready = bench.stdout.readline().split()
+    assert ready[0] == "ready", started + " ".join(ready)
+    bench.send_signal(signal.SIGTERM)
+    assert bench.wait(timeout=120) != 0
+    assert not root.exists(), "the benchmark's throwaway directory was left behind"
+    refused = subprocess.run(
+        ["pg_isready", "-h", "127.0.0.1", "-p", ready[2]], capture_output=True, check=False
+    )
+    assert refused.returncode != 0, "the benchmark's PostgreSQL still answers"
