@@ -11,12 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console import cluster_forms, formats, forms
+from services.console import cluster_forms, formats, forms, views
 from services.console.apis import ApiProblem, Apis
 from services.console.pages import ServiceApis
 from services.console.permissions import cluster_steps, may_end_tenancies
 from services.console.session import CurrentOfficial, Official
-from services.console.views import field_messages, headline, page, problem_page
+from services.console.views import form_of, page, problem_page, refusal_context
 from services.registry.domain import Step
 from shared.domain import today
 
@@ -65,10 +65,7 @@ def _commands(
     """The lifecycle forms the official may send now, each with what it starts from (the one
     refused: as it was sent)."""
     steps = cluster_steps(official.principal, found)
-    offered = [c for c in cluster_forms.COMMANDS if c.step in steps]
-    values = {c.slug: c.start(found) for c in offered}
-    if refused_slug in values:
-        values[refused_slug] = {**values[refused_slug], **form}
+    offered, values = forms.offered(cluster_forms.COMMANDS, steps, found, refused_slug, form)
     ending = form if refused_slug == END_TENANCY else {}
     return {
         "commands": offered,
@@ -78,6 +75,18 @@ def _commands(
         "end_fields": cluster_forms.END_TENANCY,
         "end_values": {"end_date": formats.day(today()), **ending},
         "ended_tenancy": ending.get("tenancy_id"),
+    }
+
+
+def _lease_form(found: dict[str, Any], typed: dict[str, str]) -> dict[str, str]:
+    """The lease form: empty but for today as its start, or as the official sent it."""
+    return {
+        "facility_id": "",
+        "leased_area_ha": "",
+        "start_date": formats.day(today()),
+        **typed,
+        "version": str(found["version"]),
+        "idempotency_key": str(uuid.uuid4()),
     }
 
 
@@ -106,7 +115,6 @@ async def _cluster_page(
     except ApiProblem as problem:
         return problem_page(request, official, problem)
     names = {f["id"]: f for f in tenants}
-    lease_typed = typed if refused_slug == LEASE else {}
     context = {
         **commands,
         "cluster": found,
@@ -115,21 +123,12 @@ async def _cluster_page(
         "more_candidates": candidates["next_cursor"] is not None,
         "facility_q": facility_q or "",
         "notice": notice,
-        "form": {
-            "facility_id": "",
-            "leased_area_ha": "",
-            "start_date": formats.day(today()),
-            **lease_typed,
-            "version": str(found["version"]),
-            "idempotency_key": str(uuid.uuid4()),
-        },
+        "form": _lease_form(found, typed if refused_slug == LEASE else {}),
         "version": str(found["version"]),
         "idempotency_key": str(uuid.uuid4()),
         "refused_slug": refused_slug,
         "version_read": typed.get("version_read"),
-        "refused": refused,
-        "refused_title": headline(refused) if refused else None,
-        "errors": field_messages(refused) if refused else {},
+        **refusal_context(refused),
     }
     status_code = refused.status if refused else 200
     return page(request, "cluster.html", official, status_code, **context)
@@ -174,16 +173,12 @@ async def lease_land(
     return RedirectResponse(f"{HOME}/{cluster_id}?thong_bao=da-thue", status_code=303)
 
 
-async def _form(request: Request) -> dict[str, str]:
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-
-
 @router.post(HOME + "/{cluster_id}/" + LEASE + "/{tenancy_id}/" + END_TENANCY)
 async def end_tenancy(
     request: Request, official: CurrentOfficial, apis: ServiceApis, cluster_id: str, tenancy_id: str
 ) -> Response:
     """End a tenancy on the day the form says: its land is free again."""
-    sent = await _form(request)
+    sent = await form_of(request)
     body = forms.body_of(cluster_forms.END_TENANCY, sent)
     try:
         await apis.post(
@@ -212,21 +207,20 @@ async def send_command(
 ) -> Response:
     """Send one lifecycle command as its form says, on the version of the cluster the
     official read."""
-    command = cluster_forms.BY_SLUG.get(slug)
-    if command is None:
-        return problem_page(request, official, ApiProblem(404, "Không có thao tác này."))
-    sent = await _form(request)
-    body = {**forms.body_of(command.fields, sent), "version": forms.version_of(sent)}
-    try:
-        await apis.post(
-            "registry",
-            f"/clusters/{cluster_id}/{command.api}",
-            body,
-            idempotency_key=sent.get("idempotency_key") or str(uuid.uuid4()),
-        )
-    except ApiProblem as problem:
-        typed = {**forms.entered(command.fields, sent), "version_read": sent.get("version", "")}
+
+    async def page_again(typed: dict[str, str], problem: ApiProblem) -> HTMLResponse:
         return await _cluster_page(
             request, official, apis, cluster_id, refused_slug=slug, form=typed, refused=problem
         )
-    return RedirectResponse(f"{HOME}/{cluster_id}?thong_bao={slug}", status_code=303)
+
+    return await views.send_command(
+        request,
+        official,
+        apis,
+        commands=cluster_forms.BY_SLUG,
+        slug=slug,
+        service="registry",
+        record_path=f"/clusters/{cluster_id}",
+        page_again=page_again,
+        back=f"{HOME}/{cluster_id}",
+    )

@@ -5,7 +5,7 @@ which commands are offered stays with the service's own permits and lifecycle st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -109,3 +109,19 @@ class Command:
 
     def start(self, record: Record) -> dict[str, str]:
         return {k: v for f in self.fields for k, v in f.start(record).items()}
+
+
+def offered(
+    commands: tuple[Command, ...],
+    steps: Collection[Enum],
+    record: Record,
+    refused_slug: str | None,
+    typed: Form,
+) -> tuple[list[Command], dict[str, dict[str, str]]]:
+    """The commands whose steps are among `steps`, each with what its form starts from: the
+    one refused (`refused_slug`) as the official sent it."""
+    shown = [c for c in commands if c.step in steps]
+    values = {c.slug: c.start(record) for c in shown}
+    if refused_slug in values:
+        values[refused_slug] = {**values[refused_slug], **typed}
+    return shown, values

@@ -23,7 +23,7 @@ from services.console.pages import PAGE_SIZE, ServiceApis
 from services.console.paging import PageTrail, Trail, pager
 from services.console.permissions import may_inspect, may_schedule_inspections, may_settle
 from services.console.session import CurrentOfficial, Official
-from services.console.views import Refusal, field_messages, page, problem_page, provinces
+from services.console.views import Refusal, page, problem_page, provinces, refused_filters_page
 from shared import labels
 from shared.domain import today
 
@@ -112,11 +112,8 @@ async def _list_page(
         if scheduling:
             context["candidates"] = await _schedulable(apis, official)
     except ApiProblem as problem:
-        if problem.status != 422:
-            return problem_page(request, official, problem)
-        errors = field_messages(problem) or {"": problem.detail}
-        return page(
-            request, "inspections.html", official, 422, **{**context, "filter_errors": errors}
+        return refused_filters_page(
+            request, "inspections.html", official, problem, context, errors_key="filter_errors"
         )
     context.update(items=found["items"], **pager(HOME, chosen, at, found["next_cursor"]))
     context["names"] = await _subject_names(apis, found["items"])

@@ -17,7 +17,7 @@ from services.console.paging import PageTrail, pager
 from services.console.session import (
     CurrentOfficial,
 )
-from services.console.views import field_messages, page, problem_page, provinces
+from services.console.views import page, problem_page, provinces, refused_filters_page
 from shared import labels
 from shared.domain import today
 from shared.settings import Settings
@@ -97,10 +97,7 @@ async def dashboard(
     try:
         report, listed = await province_figures(apis, province, chosen_period, as_of)
     except ApiProblem as problem:
-        if problem.status != 422:
-            return problem_page(request, official, problem)
-        errors = field_messages(problem) or {"": problem.detail}
-        return page(request, "dashboard.html", official, 422, **{**context, "errors": errors})
+        return refused_filters_page(request, "dashboard.html", official, problem, context)
     context["report"] = report
     context["clusters"] = sorted(listed["clusters"], key=lambda c: c["name"])
     figures = {"period": report["period"], "province_code": province, "as_of": report["as_of"]}
@@ -166,10 +163,7 @@ async def clusters(
             limit=PAGE_SIZE,
         )
     except ApiProblem as problem:
-        if problem.status != 422:
-            return problem_page(request, official, problem)
-        errors = field_messages(problem) or {"": problem.detail}
-        return page(request, "clusters.html", official, 422, **{**context, "errors": errors})
+        return refused_filters_page(request, "clusters.html", official, problem, context)
     context.update(
         items=found["items"], **pager("/cum-cong-nghiep", chosen, at, found["next_cursor"])
     )

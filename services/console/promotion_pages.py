@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console import formats, forms
+from services.console import formats, forms, views
 from services.console import promotion_forms as commands
 from services.console.apis import ApiProblem, Apis
 from services.console.pages import PAGE_SIZE, ServiceApis
@@ -21,7 +21,14 @@ from services.console.paging import PageTrail, pager
 from services.console.permissions import may_propose, project_steps
 from services.console.promotion_summary import filename, workbook
 from services.console.session import CurrentOfficial, Official
-from services.console.views import field_messages, headline, page, problem_page, provinces
+from services.console.views import (
+    form_of,
+    page,
+    problem_page,
+    provinces,
+    refusal_context,
+    refused_filters_page,
+)
 from services.reporting.formats import XLSX_MEDIA
 from shared import geo, labels
 from shared.domain import today
@@ -75,10 +82,7 @@ async def projects(
             "promotion", "/projects", **chosen, cursor=at.cursor, limit=PAGE_SIZE
         )
     except ApiProblem as problem:
-        if problem.status != 422:
-            return problem_page(request, official, problem)
-        errors = field_messages(problem) or {"": problem.detail}
-        return page(request, "projects.html", official, 422, **{**context, "errors": errors})
+        return refused_filters_page(request, "projects.html", official, problem, context)
     context.update(items=found["items"], **pager(HOME, chosen, at, found["next_cursor"]))
     return page(request, "projects.html", official, **context)
 
@@ -135,12 +139,7 @@ async def summary(
             apis, official, province_code, _span(nam, tu_ngay, den_ngay)
         )
     except ApiProblem as problem:
-        if problem.status != 422:
-            return problem_page(request, official, problem)
-        errors = field_messages(problem) or {"": problem.detail}
-        return page(
-            request, "promotion_summary.html", official, 422, **{**context, "errors": errors}
-        )
+        return refused_filters_page(request, "promotion_summary.html", official, problem, context)
     return page(request, "promotion_summary.html", official, **context)
 
 
@@ -210,9 +209,7 @@ async def _proposal_page(
     context = {
         "fields": fields,
         "form": {**(form or {}), "idempotency_key": str(uuid.uuid4())},
-        "refused": refused,
-        "refused_title": headline(refused) if refused else None,
-        "errors": field_messages(refused) if refused else {},
+        **refusal_context(refused),
     }
     return page(
         request, "project_new.html", official, refused.status if refused else 200, **context
@@ -227,7 +224,7 @@ async def new_project(request: Request, official: CurrentOfficial, apis: Service
 @router.post(NEW)
 async def propose(request: Request, official: CurrentOfficial, apis: ServiceApis) -> Response:
     """Propose the project the form describes, in the official's province."""
-    sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    sent = await form_of(request)
     fields = commands.proposal_fields({}, {}, _communes(official))
     body = {**forms.body_of(fields, sent), "province_code": official.province}
     try:
@@ -298,10 +295,7 @@ async def _project_page(
     except ApiProblem as problem:
         return problem_page(request, official, problem)
     steps = project_steps(official.principal, found)
-    offered = [c for c in commands.COMMANDS if c.step in steps]
-    values = {c.slug: c.start(found) for c in offered}
-    if refused_slug in values:
-        values[refused_slug] = {**values[refused_slug], **(form or {})}
+    offered, values = forms.offered(commands.COMMANDS, steps, found, refused_slug, form or {})
     context = {
         "project": found,
         "history": _history(found),
@@ -312,9 +306,7 @@ async def _project_page(
         "notice": notice,
         "refused_slug": refused_slug,
         "version_read": (form or {}).get("version_read"),
-        "refused": refused,
-        "refused_title": headline(refused) if refused else None,
-        "errors": field_messages(refused) if refused else {},
+        **refusal_context(refused),
     }
     return page(request, "project.html", official, refused.status if refused else 200, **context)
 
@@ -324,21 +316,20 @@ async def send_command(
     request: Request, official: CurrentOfficial, apis: ServiceApis, project_id: str, slug: str
 ) -> Response:
     """Send one command as its form says, on the version of the project the official read."""
-    command = commands.BY_SLUG.get(slug)
-    if command is None:
-        return problem_page(request, official, ApiProblem(404, "Không có thao tác này."))
-    sent = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    body = {**forms.body_of(command.fields, sent), "version": forms.version_of(sent)}
-    try:
-        await apis.post(
-            "promotion",
-            f"/projects/{project_id}/{command.api}",
-            body,
-            idempotency_key=sent.get("idempotency_key") or str(uuid.uuid4()),
-        )
-    except ApiProblem as problem:
-        typed = {**forms.entered(command.fields, sent), "version_read": sent.get("version", "")}
+
+    async def page_again(typed: dict[str, str], problem: ApiProblem) -> HTMLResponse:
         return await _project_page(
             request, official, apis, project_id, refused_slug=slug, form=typed, refused=problem
         )
-    return RedirectResponse(f"{HOME}/{project_id}?thong_bao={slug}", status_code=303)
+
+    return await views.send_command(
+        request,
+        official,
+        apis,
+        commands=commands.BY_SLUG,
+        slug=slug,
+        service="promotion",
+        record_path=f"/projects/{project_id}",
+        page_again=page_again,
+        back=f"{HOME}/{project_id}",
+    )

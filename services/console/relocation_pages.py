@@ -19,7 +19,7 @@ from services.console.apis import ApiProblem, Apis
 from services.console.pages import PAGE_SIZE, ServiceApis
 from services.console.permissions import may_lease_in, may_relocate
 from services.console.session import CurrentOfficial, Official
-from services.console.views import Refusal, field_messages, page, problem_page, provinces
+from services.console.views import Refusal, page, problem_page, provinces, refused_filters_page
 from shared.domain import today
 
 router = APIRouter(include_in_schema=False)
@@ -56,10 +56,7 @@ async def relocation_list(
             "registry", "/relocation-candidates", province_code=chosen["province_code"]
         )
     except ApiProblem as problem:
-        if problem.status != 422:
-            return problem_page(request, official, problem)
-        errors = field_messages(problem) or {"": problem.detail}
-        return page(request, "relocations.html", official, 422, **{**context, "errors": errors})
+        return refused_filters_page(request, "relocations.html", official, problem, context)
     listed = waiting(found)
     start = (context["page_number"] - 1) * PAGE_SIZE
     context.update(

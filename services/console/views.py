@@ -1,18 +1,20 @@
-"""Rendering the console's pages: the templates with their filters, and the messages an API's
-refusal becomes next to a form's fields."""
+"""Rendering the console's pages: the templates with their filters, the messages an API's
+refusal becomes next to a form's fields, and sending a command form to its service."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from services.console import formats
-from services.console.apis import ApiProblem
+from services.console import formats, forms
+from services.console.apis import ApiProblem, Apis
 from services.console.session import Official
 from shared import geo, labels
 
@@ -132,6 +134,74 @@ def problem_page(request: Request, official: Official | None, problem: ApiProble
         title=headline(problem),
         problem=problem,
     )
+
+
+def refused_filters_page(
+    request: Request,
+    name: str,
+    official: Official | None,
+    problem: ApiProblem,
+    context: dict[str, Any],
+    *,
+    errors_key: str = "errors",
+) -> HTMLResponse:
+    """A list or report page whose filters the API refused: with a 422, the page again with
+    the messages beside the filters (under `errors_key`); any other refusal, the problem page."""
+    if problem.status != 422:
+        return problem_page(request, official, problem)
+    errors = field_messages(problem) or {"": problem.detail}
+    return page(request, name, official, 422, **{**context, errors_key: errors})
+
+
+def refusal_context(refused: ApiProblem | None) -> dict[str, Any]:
+    """What a page with command forms shows of the API's refusal of one: nothing if none."""
+    return {
+        "refused": refused,
+        "refused_title": headline(refused) if refused else None,
+        "errors": field_messages(refused) if refused else {},
+    }
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The form the official sent, its text fields only."""
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+PageAgain = Callable[[dict[str, str], ApiProblem], Awaitable[HTMLResponse]]
+"""The record's page again, with the form as the official typed it and the API's refusal."""
+
+
+async def send_command(
+    request: Request,
+    official: Official,
+    apis: Apis,
+    *,
+    commands: Mapping[str, forms.Command],
+    slug: str,
+    service: str,
+    record_path: str,
+    page_again: PageAgain,
+    back: str,
+) -> Response:
+    """Send the command `slug` names as its form says, on the version of the record the
+    official read: back to the record's page `back` with its notice, or to `page_again`
+    with the refusal."""
+    command = commands.get(slug)
+    if command is None:
+        return problem_page(request, official, ApiProblem(404, "Không có thao tác này."))
+    sent = await form_of(request)
+    body = {**forms.body_of(command.fields, sent), "version": forms.version_of(sent)}
+    try:
+        await apis.post(
+            service,
+            f"{record_path}/{command.api}",
+            body,
+            idempotency_key=sent.get("idempotency_key") or str(uuid.uuid4()),
+        )
+    except ApiProblem as problem:
+        typed = {**forms.entered(command.fields, sent), "version_read": sent.get("version", "")}
+        return await page_again(typed, problem)
+    return RedirectResponse(f"{back}?thong_bao={slug}", status_code=303)
 
 
 def provinces() -> list[tuple[str, str]]:
