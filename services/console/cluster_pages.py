@@ -177,9 +177,10 @@ async def lease_land(
 async def end_tenancy(
     request: Request, official: CurrentOfficial, apis: ServiceApis, cluster_id: str, tenancy_id: str
 ) -> Response:
-    """End a tenancy on the day the form says: its land is free again."""
+    """End a tenancy on the day the form says, on the version of the cluster the official
+    read: its land is free again."""
     sent = await form_of(request)
-    body = forms.body_of(cluster_forms.END_TENANCY, sent)
+    body = {**forms.body_of(cluster_forms.END_TENANCY, sent), "version": forms.version_of(sent)}
     try:
         await apis.post(
             "registry",
@@ -188,7 +189,11 @@ async def end_tenancy(
             idempotency_key=sent.get("idempotency_key") or str(uuid.uuid4()),
         )
     except ApiProblem as problem:
-        typed = {**forms.entered(cluster_forms.END_TENANCY, sent), "tenancy_id": tenancy_id}
+        typed = {
+            **forms.entered(cluster_forms.END_TENANCY, sent),
+            "tenancy_id": tenancy_id,
+            "version_read": sent.get("version", ""),
+        }
         return await _cluster_page(
             request,
             official,

@@ -198,10 +198,23 @@ async def test_ending_a_tenancy_through_its_form_frees_the_land(platform: Platfo
     ending = f"{path}/thue-dat/{tenancy['id']}/ket-thuc-thue"
     async with browsing(platform) as http:
         await sign_in(http, **OFFICER)
-        early = await http.post(ending, data={"end_date": "01/01/2019", "idempotency_key": "e-1"})
+        read = _hidden((await http.get(path)).text, f"end-{tenancy['id']}", "version")
+        stale = await http.post(
+            ending,
+            data={"end_date": "30/06/2025", "version": int(read) - 1, "idempotency_key": "e-0"},
+        )
+        assert stale.status_code == 409
+        assert f"bạn đọc phiên bản {int(read) - 1}, nay là phiên bản {read}" in texts(
+            stale.text, "refused"
+        )
+        early = await http.post(
+            ending, data={"end_date": "01/01/2019", "version": read, "idempotency_key": "e-1"}
+        )
         assert early.status_code == 422
         assert texts(early.text, f"end-{tenancy['id']}-end_date-error")
-        done = await http.post(ending, data={"end_date": "30/06/2025", "idempotency_key": "e-2"})
+        done = await http.post(
+            ending, data={"end_date": "30/06/2025", "version": read, "idempotency_key": "e-2"}
+        )
         assert done.status_code == 303 and done.headers["location"].endswith("ket-thuc-thue")
         shown = await http.get(done.headers["location"])
         assert "Đã kết thúc hợp đồng thuê đất" in texts(shown.text, "notice")

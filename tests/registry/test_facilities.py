@@ -238,6 +238,21 @@ async def test_a_relocation_sent_with_a_stale_version_of_the_facility_is_refused
     assert moved["facility"]["version"] > facility["version"]
 
 
+async def test_a_tenancy_ended_on_a_stale_version_of_the_cluster_is_refused(
+    registry: Registry,
+) -> None:
+    cluster = await registry.operating_cluster()
+    facility = await registry.facility()
+    lease = {"facility_id": facility["id"], "leased_area_ha": "1.5", "start_date": "2012-01-01"}
+    tenancy = await registry.ok("POST", f"/clusters/{cluster['id']}/tenancies", lease, status=201)
+    read = (await registry.ok("GET", f"/clusters/{cluster['id']}"))["version"]
+    path = f"/clusters/{cluster['id']}/tenancies/{tenancy['id']}/end"
+    stale = await registry.post(path, {"end_date": "2020-12-31", "version": read - 1})
+    assert problem(stale, 409, "stale-version")["current_version"] == read
+    ended = await registry.ok("POST", path, {"end_date": "2020-12-31", "version": read})
+    assert ended["end_date"] == "2020-12-31"
+
+
 async def test_relocation_stays_inside_the_province(registry: Registry) -> None:
     cluster = await registry.operating_cluster()
     ha_noi = registry.auth(province=HA_NOI)

@@ -140,10 +140,16 @@ async def start_tenancy(
 
 
 async def end_tenancy(
-    uow: Uow, *, cluster_id: str, tenancy_id: str, cmd: s.EndTenancy
+    uow: Uow,
+    *,
+    cluster_id: str,
+    tenancy_id: str,
+    cmd: s.EndTenancy,
+    version: Precondition = Precondition(None),
 ) -> s.TenancyView:
     cluster = await Clusters(uow.session).lock(cluster_id)
     uow.authorize(writing(cluster.place))
+    version.check_if_sent(cluster.version)
     tenancy = await Tenancies(uow.session).of(cluster_id, tenancy_id)
     facility = await Facilities(uow.session).lock(tenancy.facility_id)
     uow.authorize(writing(facility.place))

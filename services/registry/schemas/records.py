@@ -234,7 +234,10 @@ class StartTenancy(Versioned):
     start_date: date
 
 
-class EndTenancy(Body):
+class EndTenancy(Versioned):
+    """End a tenancy; `version` (or If-Match), if sent, is the cluster's version the caller
+    read, as a lease's: an end decided on a cluster someone has changed since is refused (409)."""
+
     end_date: date
 
 
