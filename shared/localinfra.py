@@ -225,8 +225,17 @@ class KafkaCluster:
         kept = self.data_dir / "cluster.id"
         if not kept.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            kept.write_text(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))
+            kept.write_text(new_cluster_id())
         return kept.read_text().strip()
+
+
+def new_cluster_id() -> str:
+    """A KRaft cluster id as Kafka makes one: a random UUID in URL-safe base64, never one that
+    starts with "-" (a command line would read it as an option), as Kafka's own never does."""
+    while True:
+        made = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not made.startswith("-"):
+            return made
 
 
 @dataclass

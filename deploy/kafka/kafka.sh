@@ -100,7 +100,7 @@ start() {
   if [[ ! -f "$KAFKA_DATA_DIR/data/meta.properties" ]]; then
     local cluster_id="$KAFKA_CLUSTER_ID"
     [[ -n "$cluster_id" ]] || cluster_id="$(java "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
-    java "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$cfg" \
+    java "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$cfg" \
       --ignore-formatted > "$KAFKA_DATA_DIR/logs/format.log" 2>&1 \
       || die "formatting KRaft storage failed: $(tail -5 "$KAFKA_DATA_DIR/logs/format.log")"
   fi

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shared.cli import app
-from shared.localinfra import KAFKA_SCRIPT, KafkaBroker, PostgresServer, free_port
+from shared.localinfra import KAFKA_SCRIPT, KafkaBroker, PostgresServer, free_port, new_cluster_id
 from shared.throwaway import clean_up, sweep_abandoned, throwaway_dir
 
 
@@ -121,3 +121,10 @@ def test_a_benchmark_stopped_by_sigterm_stops_its_servers_and_removes_them() -> 
         ["pg_isready", "-h", "127.0.0.1", "-p", ready[2]], capture_output=True, check=False
     )
     assert refused.returncode != 0, "the benchmark's PostgreSQL still answers"
+
+
+def test_a_cluster_id_never_reads_as_an_option() -> None:
+    """One random id in 64 would start with "-", and `kafka-storage format` refused it."""
+    made = [new_cluster_id() for _ in range(2000)]
+    assert not [m for m in made if m.startswith("-")]
+    assert len(set(made)) == len(made) and all(len(m) == 22 for m in made)
