@@ -151,7 +151,7 @@ async def lease_land(
         "facility_id": facility_id,
         "leased_area_ha": formats.read_decimal(leased_area_ha),
         "start_date": formats.read_day(start_date),
-        "version": int(version) if version.isdigit() else version,
+        "version": forms.version_of({"version": version}),
     }
     try:
         await apis.post(

@@ -11,18 +11,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from services.console import formats
+from services.console import formats, forms
 from services.console.apis import ApiProblem, Apis
 from services.console.inspection_pages import inspection_page
 from services.console.pages import ServiceApis
 from services.console.session import CurrentOfficial, Official
-from services.console.views import Refusal
+from services.console.views import Refusal, form_of
 
 router = APIRouter(include_in_schema=False)
-
-
-def _version(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
 
 
 def _optional(text: str) -> str | None:
@@ -41,19 +37,16 @@ async def _command(
     entered: dict[str, str],
     notice: str,
 ) -> Response:
-    """Send one command on the inspection or one of its violations; back to its page."""
+    """Send one command on the inspection or one of its violations, on the version the
+    official read; back to its page."""
     key = entered.pop("idempotency_key", "") or str(uuid.uuid4())
     try:
-        await apis.post("environment", path, body, idempotency_key=key)
+        sent = {**body, "version": forms.version_of(entered)}
+        await apis.post("environment", path, sent, idempotency_key=key)
     except ApiProblem as problem:
         refusal = Refusal(refusal_form, problem, entered)
         return await inspection_page(request, official, apis, inspection_id, refusal=refusal)
     return RedirectResponse(f"/thanh-tra/{inspection_id}?thong_bao={notice}", status_code=303)
-
-
-async def _typed(request: Request) -> dict[str, str]:
-    """The form as the official typed it (kept to show again beside a refusal)."""
-    return {name: str(value) for name, value in (await request.form()).items()}
 
 
 @router.post("/thanh-tra/{inspection_id}/quan-trac")
@@ -61,7 +54,7 @@ async def record_sample(
     request: Request, official: CurrentOfficial, apis: ServiceApis, inspection_id: str
 ) -> Response:
     """One sample, for the service to judge against the limit table that applies."""
-    form = await _typed(request)
+    form = await form_of(request)
     sample = {
         "parameter": form.get("parameter", ""),
         "value": formats.read_decimal(form.get("value", "")),
@@ -79,7 +72,7 @@ async def record_sample(
         inspection_id,
         refusal_form="measurements",
         path=f"/inspections/{inspection_id}/measurements",
-        body={"samples": [sample], "version": _version(form.get("version", ""))},
+        body={"samples": [sample]},
         entered=form,
         notice="da-ghi-mau",
     )
@@ -90,12 +83,11 @@ async def complete(
     request: Request, official: CurrentOfficial, apis: ServiceApis, inspection_id: str
 ) -> Response:
     """Close the inspection; the findings, one a line, become violations with its exceedances."""
-    form = await _typed(request)
+    form = await form_of(request)
     findings = [line.strip() for line in form.get("findings", "").splitlines() if line.strip()]
     body = {
         "carried_out_on": formats.read_day(form.get("carried_out_on", "")),
         "findings": findings,
-        "version": _version(form.get("version", "")),
     }
     return await _command(
         request,
@@ -119,11 +111,10 @@ async def remediate(
     violation_id: str,
 ) -> Response:
     """The facility put the violation right: the day, and the evidence the inspectors saw."""
-    form = await _typed(request)
+    form = await form_of(request)
     body = {
         "remediated_on": formats.read_day(form.get("remediated_on", "")),
         "evidence": form.get("evidence", ""),
-        "version": _version(form.get("version", "")),
     }
     return await _command(
         request,
@@ -147,11 +138,10 @@ async def escalate(
     violation_id: str,
 ) -> Response:
     """The violation goes to be dealt with elsewhere (a fine, the inspectorate), with why."""
-    form = await _typed(request)
+    form = await form_of(request)
     body = {
         "reason": form.get("reason", ""),
         "escalated_on": formats.read_day(form.get("escalated_on", "")) or None,
-        "version": _version(form.get("version", "")),
     }
     return await _command(
         request,

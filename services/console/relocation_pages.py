@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.console import formats
+from services.console import formats, forms
 from services.console.apis import ApiProblem, Apis
 from services.console.pages import PAGE_SIZE, ServiceApis
 from services.console.permissions import may_lease_in, may_relocate
@@ -154,7 +154,7 @@ async def relocate(
         "cluster_id": cluster_id,
         "leased_area_ha": formats.read_decimal(leased_area_ha),
         "date": formats.read_day(date),
-        "version": int(version) if version.isdigit() else version,
+        "version": forms.version_of({"version": version}),
     }
     try:
         await apis.post(
