@@ -11,7 +11,7 @@ import httpx
 import openpyxl
 
 from tests.console.conftest import Platform
-from tests.console.test_pages import browsing, sign_in, texts
+from tests.console.test_pages import browsing, sign_in, texts, this_year
 from tests.kafka_tools import wait_until
 
 
@@ -30,7 +30,7 @@ async def _table(http: httpx.AsyncClient, html: str, slug: str, *, linked: bool 
     answer = await http.get(url)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
-    assert f"tong-quan-14-2026-{slug}.xlsx" in answer.headers["content-disposition"]
+    assert f"tong-quan-14-{this_year()}-{slug}.xlsx" in answer.headers["content-disposition"]
     return openpyxl.load_workbook(io.BytesIO(answer.content))
 
 
@@ -40,7 +40,7 @@ async def _dashboard(http: httpx.AsyncClient, platform: Platform) -> str:
         return page.status_code == 200 and platform.duyen_hai["id"] in page.text
 
     assert await wait_until(listed, timeout_s=120), "the clusters never reached reporting"
-    page = await http.get("/tong-quan", params={"period": "2026"})
+    page = await http.get("/tong-quan", params={"period": this_year()})
     assert page.status_code == 200
     return page.text
 
@@ -90,5 +90,5 @@ async def test_each_dashboard_table_downloads_with_the_figures_the_page_shows(
         )
         assert content.max_row - 1 == (len(shown_groups) if by_group else 0)
 
-        unknown = await http.get("/tong-quan/tai-ve/bang-khac", params={"period": "2026"})
+        unknown = await http.get("/tong-quan/tai-ve/bang-khac", params={"period": this_year()})
         assert unknown.status_code == 404 and "Không có bảng này" in unknown.text

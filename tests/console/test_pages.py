@@ -16,9 +16,11 @@ import openpyxl
 from typer.testing import CliRunner
 
 from services.console.app import service as console
+from services.console.pages import current_period
 from services.console.session import COOKIE
 from shared.auth import TokenVerifier
 from shared.cli import app as ccn
+from shared.domain import today as vietnam_today
 from tests.console.conftest import Platform
 from tests.e2e.conftest import JWT_SECRET
 from tests.kafka_tools import wait_until
@@ -33,6 +35,11 @@ async def browsing(platform: Platform, **settings: Any) -> AsyncIterator[httpx.A
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://console.test") as http:
         yield http
+
+
+def this_year() -> str:
+    """The Circular 14 year that holds today: the one whose report holds what a test made."""
+    return current_period(vietnam_today())
 
 
 async def sign_in(http: httpx.AsyncClient, **who: Any) -> httpx.Response:
@@ -236,10 +243,15 @@ async def test_the_dashboard_shows_the_province_and_its_workbook_opens(
             return page.status_code == 200 and platform.pho_moi["id"] in page.text
 
         assert await wait_until(listed, timeout_s=120), "the clusters never reached reporting"
-        page = await http.get("/tong-quan", params={"period": "2026", "as_of": "25/11/2026"})
+        # The clusters were planned today: the report as of today holds them all.
+        today = vietnam_today()
+        year = int(this_year())
+        page = await http.get(
+            "/tong-quan", params={"period": str(year), "as_of": today.strftime("%d/%m/%Y")}
+        )
         assert page.status_code == 200
         assert "Tổng quan Sơn La" in page.text
-        assert "từ 15/12/2025 đến 14/12/2026" in texts(page.text, "period-span")
+        assert f"từ 15/12/{year - 1} đến 14/12/{year}" in texts(page.text, "period-span")
         assert int(texts(page.text, "fig-clusters").replace(".", "")) >= 3
         assert "Đang hoạt động" in page.text and 'id="occupancy-chart"' in page.text
 
@@ -247,12 +259,12 @@ async def test_the_dashboard_shows_the_province_and_its_workbook_opens(
         assert wrong.status_code == 422
         assert "not a period" in texts(wrong.text, "period-error")
 
-        workbook = await http.get("/tong-quan/tai-ve", params={"period": "2026"})
+        workbook = await http.get("/tong-quan/tai-ve", params={"period": str(year)})
         assert workbook.status_code == 200
         assert workbook.headers["content-type"].startswith(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        assert "bao-cao-tinh-14-2026" in workbook.headers["content-disposition"]
+        assert f"bao-cao-tinh-14-{year}" in workbook.headers["content-disposition"]
         book = openpyxl.load_workbook(io.BytesIO(workbook.content))
         assert book.sheetnames[0] == "Cụm công nghiệp"
 
