@@ -34,6 +34,7 @@ from shared.events import environment as env
 from shared.events import promotion as pro
 from shared.events import registry as ev
 from shared.generations import Generations
+from shared.ids import new_id
 from shared.interpreter import settle
 from shared.kafka import ensure_topics, new_producer
 from shared.localinfra import KafkaBroker, PostgresServer
@@ -67,7 +68,7 @@ def _cluster_events(n: int) -> Iterator[Event]:
     )
     yield ev.ClusterOperationStarted(**at, start_date="2020-01-01")
     for t in range(TENANTS):
-        enterprise, facility = (str(uuid.uuid4()) for _ in range(2))
+        enterprise, facility = (new_id() for _ in range(2))
         where = {"province_code": province}
         yield ev.EnterpriseRegistered(
             enterprise_id=enterprise,
@@ -90,7 +91,7 @@ def _cluster_events(n: int) -> Iterator[Event]:
         )
         yield ev.TenancyStarted(
             **at,
-            tenancy_id=str(uuid.uuid4()),
+            tenancy_id=new_id(),
             facility_id=facility,
             enterprise_id=enterprise,
             leased_area_ha="1.5",
@@ -101,7 +102,7 @@ def _cluster_events(n: int) -> Iterator[Event]:
         if t % 3 == 0:
             yield from _inspected(facility, province)
     yield pro.ProjectApproved(
-        project_id=str(uuid.uuid4()),
+        project_id=new_id(),
         province_code=province,
         funding_source="local",
         content_group="demonstration_and_technology_transfer",
@@ -115,7 +116,7 @@ def _cluster_events(n: int) -> Iterator[Event]:
 
 
 def _inspected(facility: str, province: str) -> Iterator[Event]:
-    inspection, violation = str(uuid.uuid4()), str(uuid.uuid4())
+    inspection, violation = new_id(), new_id()
     at = {"inspection_id": inspection, "facility_id": facility, "province_code": province}
     yield env.InspectionScheduled(**at, scheduled_on="2021-05-01", kind="periodic", team="Đoàn 1")
     yield env.ViolationRecorded(

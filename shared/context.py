@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from shared.ids import new_id
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:
@@ -21,10 +23,6 @@ correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=No
 causation_id: ContextVar[str | None] = ContextVar("causation_id", default=None)
 traceparent: ContextVar[str | None] = ContextVar("traceparent", default=None)
 actor: ContextVar[Actor | None] = ContextVar("actor", default=None)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def current_correlation_id() -> str:

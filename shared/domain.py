@@ -3,12 +3,12 @@ today's date where the agencies are."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 from shared.errors import InvalidInput
 from shared.events.base import Event
+from shared.ids import new_id as new_id
 
 E = TypeVar("E", bound=Event)
 
@@ -19,10 +19,6 @@ VIETNAM = timezone(timedelta(hours=7), "ICT")
 def today() -> date:
     """The date in Vietnam now: a date the agencies write is checked against it."""
     return datetime.now(VIETNAM).date()
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
 
 
 def event_of(kind: type[E], entity: object, **facts: Any) -> E:
