@@ -23,9 +23,11 @@ class UndecodableEvent(ValueError):
     """A Kafka message that is not a valid CloudEvent of this platform."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Envelope:
-    """One event as it travels: CloudEvents attributes plus the JSON data."""
+    """One event as it travels: CloudEvents attributes plus the JSON data. Not frozen: a
+    consumer decodes thousands a second, and a frozen dataclass sets each field through
+    `object.__setattr__` (twice the cost of decoding the headers); nothing changes one."""
 
     id: str
     type: str
