@@ -250,10 +250,17 @@ def _wait_until_ready(
 
 
 @app.command()
-def rebuild(service: ServiceArg) -> None:
+def rebuild(
+    service: ServiceArg,
+    helping: Annotated[
+        int | None,
+        typer.Option(hidden=True, help="help the rebuild of this generation, as its helper"),
+    ] = None,
+) -> None:
     """Rebuild a service's projections from every topic's first event into a new generation
     while the live one serves, then swap it in (for a service whose database is all
-    projections: reporting). Progress goes to stderr; Ctrl-C stops it, changing nothing."""
+    projections: reporting). Progress goes to stderr; Ctrl-C stops it, changing nothing.
+    On PostgreSQL it reads the topics with $CCN_REBUILD_WORKERS processes (2)."""
     import asyncio
     import getpass
 
@@ -267,6 +274,9 @@ def rebuild(service: ServiceArg) -> None:
         typer.echo(f"{service} keeps facts of its own: it cannot be rebuilt from events", err=True)
         raise typer.Exit(2)
     settings = spec.settings()
+    if helping is not None:
+        _help_rebuild(spec, settings, helping)
+        return
 
     async def run() -> str:
         db = Database(settings.resolved_database_url())
@@ -285,6 +295,35 @@ def rebuild(service: ServiceArg) -> None:
     settle()
     name = asyncio.run(run())
     typer.echo(f"{service}: rebuilt; generation {name} serves")
+
+
+def _help_rebuild(spec: ServiceSpec[Any], settings: Settings, generation_id: int) -> None:
+    """Run the consumers of the generation a rebuild fills, beside the rebuild's own, until
+    the rebuild closes this process's standard input."""
+    import asyncio
+
+    from shared.db import Database
+    from shared.generations import Generations, State
+    from shared.rebuild_workers import help_rebuild
+
+    assert spec.generations is not None
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url())
+        generations = Generations(db, spec.generations)  # type: ignore[arg-type]
+        try:
+            generation = await generations.get(generation_id)
+            if generation.state is not State.BUILDING:
+                typer.echo(f"generation {generation_id} is {generation.state}", err=True)
+                raise typer.Exit(1)
+            database = generations.database(generation)
+            await help_rebuild(spec.rebuild_consumers(settings, database, generation))
+        finally:
+            await generations.dispose()
+            await db.dispose()
+
+    settle()
+    asyncio.run(run())
 
 
 dlq = typer.Typer(

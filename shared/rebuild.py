@@ -2,10 +2,11 @@
 
 `Rebuild` runs a service's projection consumers, under the new generation's own consumer
 groups, against the new generation's tables until they have read every partition to its end,
-then swaps the generation in with one committed row. Events that arrive meanwhile are read by
-both generations; after the swap the new generation's groups go on from the offsets the
-rebuild committed, so nothing is lost between them. If the rebuild fails, or an operator
-aborts it, its tables are dropped and the live generation never changed.
+then swaps the generation in with one committed row. Helper processes may join those groups
+(`shared.rebuild_workers`), so that more than one core reads the topics. Events that arrive
+meanwhile are read by both generations; after the swap the new generation's groups go on from
+the offsets the rebuild committed, so nothing is lost between them. If the rebuild fails, or
+an operator aborts it, its tables are dropped and the live generation never changed.
 
 `Follower` keeps a service process's consumers on the live generation: it starts them, and
 moves them over when a rebuild (in this process, another replica, or `ccn rebuild`) swaps.
@@ -26,6 +27,7 @@ from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.generations import Generation, Generations, State
 from shared.kafka import offsets_reader
+from shared.rebuild_workers import Helpers
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ CAUGHT_UP_LOOK_S = 0.1
 ConsumersOf = Callable[[Database, Generation], Sequence[EventConsumer]]
 Migrate = Callable[[Database], Awaitable[None]]
 Progress = Callable[[Generation], None]
+HelpersOf = Callable[[Generation], Helpers]
 
 
 class Aborted(Exception):
@@ -54,6 +57,7 @@ class Rebuild:
         service: str,
         progress: Progress = lambda _: None,
         tick_s: float = 1.0,
+        helpers_of: HelpersOf | None = None,
     ) -> None:
         self.generations = generations
         self.consumers_of = consumers_of
@@ -62,6 +66,7 @@ class Rebuild:
         self.service = service
         self.progress = progress
         self.tick_s = tick_s
+        self.helpers_of = helpers_of
 
     async def begin(self, requested_by: str) -> Generation:
         """Start a new generation (409 while another is building); `build` fills it."""
@@ -77,47 +82,54 @@ class Rebuild:
     async def build(self, generation: Generation) -> Generation:
         """Fill `generation` from offset 0, and swap it in once it has caught up."""
         consumers: Sequence[EventConsumer] = ()
+        helpers = self.helpers_of(generation) if self.helpers_of else Helpers([], {}, 0)
         try:
             database = self.generations.database(generation)
             await self.migrate(database)
             consumers = self.consumers_of(database, generation)
             for consumer in consumers:
                 consumer.start()
-            await self._until_caught_up(generation, consumers)
+            await helpers.start()
+            await self._until_caught_up(generation, consumers, helpers)
             live = await self.generations.swap(generation)
         except BaseException as exc:
             log.error("rebuild of %s failed; the live one serves on: %r", self.service, exc)
-            await asyncio.shield(self._fail(generation, consumers, exc))
+            await asyncio.shield(self._fail(generation, consumers, helpers, exc))
             raise
         finally:
             metrics.REBUILD_EVENTS.labels(self.service, "done").set(0)
             metrics.REBUILD_EVENTS.labels(self.service, "total").set(0)
-        await _stop(consumers)
+        await _stop(consumers, helpers)
         log.info("rebuild of %s: generation %s is live", self.service, live.name)
         self.progress(live)
         return live
 
     async def _fail(
-        self, generation: Generation, consumers: Sequence[EventConsumer], exc: BaseException
+        self,
+        generation: Generation,
+        consumers: Sequence[EventConsumer],
+        helpers: Helpers,
+        exc: BaseException,
     ) -> None:
-        """Stop the generation's consumers, then drop it and say why (an abort's reason, who
-        asked for it, is already recorded)."""
-        await _stop(consumers)
+        """Stop the generation's consumers and helpers, then drop it and say why (an abort's
+        reason, who asked for it, is already recorded)."""
+        await _stop(consumers, helpers)
         reason = None if isinstance(exc, Aborted) else f"{type(exc).__name__}: {exc}"
         with contextlib.suppress(Exception):
             await self.generations.fail(generation, reason)
 
     async def _until_caught_up(
-        self, generation: Generation, consumers: Sequence[EventConsumer]
+        self, generation: Generation, consumers: Sequence[EventConsumer], helpers: Helpers
     ) -> None:
         topics = {topic for consumer in consumers for topic in consumer.topics}
         started = time.monotonic()
         end: dict[TopicPartition, int] = {}
         async with offsets_reader(self.bootstrap_servers) as offsets:
             while True:
-                await self._next_look(consumers, end)
+                await self._next_look(consumers, helpers, end)
+                helpers.check()
                 begin, end = await offsets(topics)
-                done, total, behind = _progress(consumers, begin, end)
+                done, total, behind = _progress(consumers, helpers, begin, end)
                 rate = done / max(time.monotonic() - started, 1e-9)
                 metrics.REBUILD_EVENTS.labels(self.service, "done").set(done)
                 metrics.REBUILD_EVENTS.labels(self.service, "total").set(total)
@@ -129,36 +141,42 @@ class Rebuild:
                     return
 
     async def _next_look(
-        self, consumers: Sequence[EventConsumer], end: dict[TopicPartition, int]
+        self,
+        consumers: Sequence[EventConsumer],
+        helpers: Helpers,
+        end: dict[TopicPartition, int],
     ) -> None:
         """Wait a tick, or less once the consumers have reached the ends seen last: the swap
         then follows their last commit by a tenth of a second, not by up to a tick."""
         deadline = time.monotonic() + self.tick_s
         while time.monotonic() < deadline:
             await asyncio.sleep(min(CAUGHT_UP_LOOK_S, self.tick_s))
-            if end and not _progress(consumers, {}, end)[2]:
+            if end and not _progress(consumers, helpers, {}, end)[2]:
                 return
 
 
-async def _stop(consumers: Sequence[EventConsumer]) -> None:
+async def _stop(consumers: Sequence[EventConsumer], helpers: Helpers) -> None:
     """Stop them together: each finishes the poll it waits on (up to half a second) first."""
-    await asyncio.gather(*(consumer.stop() for consumer in consumers))
+    await asyncio.gather(helpers.stop(), *(consumer.stop() for consumer in consumers))
 
 
 def _progress(
     consumers: Sequence[EventConsumer],
+    helpers: Helpers,
     begin: dict[TopicPartition, int],
     end: dict[TopicPartition, int],
 ) -> tuple[int, int, bool]:
-    """Events read and to read over every consumer's partitions, and whether any is behind."""
+    """Events read and to read over every consumer group's partitions (read here or by a
+    helper), and whether any is behind."""
     done = total = 0
     behind = False
     for consumer in consumers:
+        elsewhere = helpers.committed(consumer.group_id)
         for tp, last in end.items():
             if tp.topic not in consumer.topics:
                 continue
             first = begin.get(tp, 0)
-            at = max(consumer.committed.get(tp, first), first)
+            at = max(consumer.committed.get(tp, first), elsewhere.get(tp, first), first)
             total += last - first
             done += min(at, last) - first
             behind = behind or at < last

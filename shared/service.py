@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +40,15 @@ from shared.principal import Principal
 from shared.rebuild import Follower, Rebuild
 from shared.rebuild import Progress as RebuildProgress
 from shared.rebuild_api import Rebuilds
+from shared.rebuild_workers import Helpers
 from shared.relay import OutboxRelay
 from shared.settings import Settings
 from shared.tables import PlatformTables
 
 S = TypeVar("S")
 Progress = Callable[[str], None]
+HELPER_COMMAND = (sys.executable, "-m", "shared.cli")
+"""How a service process starts `ccn` (a rebuild's helpers), whatever its own command was."""
 
 
 @dataclass(frozen=True)
@@ -210,16 +215,32 @@ class ServiceSpec(Generic[S]):
         progress: RebuildProgress = lambda _: None,
     ) -> Rebuild:
         """A live rebuild of the service's projections (it must have a generations table); its
-        consumers take bigger polls than the live ones."""
+        consumers take bigger polls than the live ones, and on PostgreSQL helper processes
+        (`ccn rebuild <service> --helping <generation>`) join them, up to the rebuild's
+        `rebuild_workers` processes in all."""
+        helpers = 0 if generations.base.is_sqlite else settings.rebuild_workers - 1
+        # A helper is a new member of the groups: the process's static name is not its own.
+        env = {**os.environ, **settings.to_env(), "CCN_INSTANCE_ID": ""}
         return Rebuild(
             generations,
-            lambda db, generation: self.consumers(
-                settings, db, generation, max_poll_records=settings.rebuild_max_poll_records
-            ),
+            lambda db, generation: self.rebuild_consumers(settings, db, generation),
             lambda db: upgrade_async(self, db.url, schema=db.schema),
             settings.kafka_bootstrap_servers,
             service=self.name,
             progress=progress,
+            helpers_of=lambda generation: Helpers(
+                [*HELPER_COMMAND, "rebuild", self.name, "--helping", str(generation.id)],
+                env,
+                helpers,
+            ),
+        )
+
+    def rebuild_consumers(
+        self, settings: Settings, db: Database, generation: Generation
+    ) -> list[EventConsumer]:
+        """The consumers that fill `generation` in a rebuild, in its process or a helper."""
+        return self.consumers(
+            settings, db, generation, max_poll_records=settings.rebuild_max_poll_records
         )
 
     def _background(

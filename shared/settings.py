@@ -45,6 +45,15 @@ class Settings(BaseSettings):
         "topics from their start, so big batches spread the cost of each transaction and "
         "offset commit",
     )
+    rebuild_workers: int = Field(
+        2,
+        ge=1,
+        le=32,
+        description="processes a rebuild reads the topics with, its own and helpers that join "
+        "its consumer groups, so that Kafka splits the partitions between them (PostgreSQL "
+        "only; on SQLite, one); more than the machine's cores or the topics' partitions gains "
+        "nothing",
+    )
     instance_id: str = Field(
         "",
         max_length=100,
@@ -110,6 +119,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     var_dir: Path = Path("var")
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as the `CCN_` variables that give them to another process."""
+        values: dict[str, str] = {}
+        for name, value in self.model_dump().items():
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, bool):
+                value = str(value).lower()
+            values[f"CCN_{name.upper()}"] = str(value)
+        return values
 
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file of this service."""

@@ -5,7 +5,10 @@ that stops leaves the live generation serving."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
@@ -14,6 +17,8 @@ from services.reporting import tables
 from services.reporting.app import service
 from shared.db import Database
 from shared.generations import Generation, Generations
+from shared.rebuild_workers import HelperFailed
+from shared.service import HELPER_COMMAND
 from tests.apis import problem
 from tests.kafka_tools import unread, wait_until
 from tests.reporting.factory import Reporting
@@ -190,6 +195,69 @@ async def test_a_rebuild_that_cannot_reach_the_broker_fails_and_changes_nothing(
     assert listed[-1].state == "failed"
     assert listed[-1].error is not None and error in listed[-1].error
     assert (await generations.live()).id == live.id
+
+
+def _helpers_of(pid: int) -> list[int]:
+    """The rebuild helpers process `pid` has started and that still run."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if parent == pid and b"--helping" in command:
+            found.append(int(entry.name))
+    return found
+
+
+async def test_a_rebuild_whose_helper_dies_fails_and_changes_nothing(
+    reporting: Reporting,
+) -> None:
+    generations: Generations = reporting.app.state.rebuilds.generations
+    live = await generations.live()
+    settings = reporting.app.state.settings
+    assert settings.rebuild_workers == 2
+    rebuild = service.rebuild(settings, generations)
+    rebuilding = asyncio.create_task(rebuild.run("test"))
+    helpers: list[int] = []
+
+    async def helped() -> bool:
+        helpers.extend(_helpers_of(os.getpid()))
+        return bool(helpers) or rebuilding.done()
+
+    assert await wait_until(helped, timeout_s=30, every_s=0.01)
+    assert len(helpers) == 1, "the rebuild started no helper, or more than one"
+    os.kill(helpers[0], signal.SIGKILL)
+    try:
+        await asyncio.wait_for(rebuilding, timeout=120)
+    except HelperFailed as exc:
+        assert f"rebuild helper {helpers[0]} exited with -9" in str(exc)
+    else:
+        raise AssertionError("a rebuild whose helper died swapped")
+    listed = await generations.listed()
+    assert listed[-1].state == "failed" and "HelperFailed" in (listed[-1].error or "")
+    assert (await generations.live()).id == live.id
+
+
+async def test_a_helper_refuses_a_generation_that_is_not_being_built(
+    reporting: Reporting,
+) -> None:
+    live = await reporting.app.state.rebuilds.generations.live()
+    env = {**os.environ, **reporting.app.state.settings.to_env()}
+    helper = await asyncio.create_subprocess_exec(
+        *HELPER_COMMAND,
+        "rebuild",
+        "reporting",
+        "--helping",
+        str(live.id),
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, said = await asyncio.wait_for(helper.communicate(), timeout=60)
+    assert helper.returncode == 1
+    assert f"generation {live.id} is live" in said.decode()
 
 
 async def test_only_a_national_administrator_rebuilds(reporting: Reporting) -> None:

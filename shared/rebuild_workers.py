@@ -1,0 +1,156 @@
+"""A rebuild's helper processes: more than one core reading the topics.
+
+A rebuild's consumers spend most of their time in Python (decoding events, building rows), one
+core's worth at most in one process. A helper runs the same consumers of the same generation,
+in the same consumer groups, so Kafka splits each topic's partitions between the rebuild's own
+process and its helpers; every partition is still read by one of them at a time, in order.
+
+A helper reports what its consumers commit as lines on its standard output, which the rebuild
+adds to its own consumers' progress to know when the generation has caught up. It stops, its
+last commits made, when its standard input closes: when the rebuild is done with it, or when
+the rebuild's process dies. A helper that exits while the rebuild runs fails the rebuild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aiokafka import TopicPartition
+
+from shared.consumer import EventConsumer
+
+log = logging.getLogger(__name__)
+
+REPORT_EVERY_S = 0.05
+"""How often a helper says what its consumers have committed since it last said."""
+STOP_WAIT_S = 30.0
+"""How long a helper may take to stop before it is killed."""
+
+
+class HelperFailed(RuntimeError):
+    """A helper process exited while the rebuild needed it."""
+
+
+@dataclass
+class _Helper:
+    process: asyncio.subprocess.Process
+    reader: asyncio.Task[None] | None = None
+    committed: dict[str, dict[TopicPartition, int]] = field(default_factory=dict)
+    """What its consumers committed, by consumer group."""
+
+
+class Helpers:
+    """The helper processes of one rebuild, and what they have committed."""
+
+    def __init__(self, command: Sequence[str], env: dict[str, str], count: int) -> None:
+        self.command = list(command)
+        self.env = env
+        self.count = count
+        self._helpers: list[_Helper] = []
+
+    async def start(self) -> None:
+        for _ in range(self.count):
+            process = await asyncio.create_subprocess_exec(
+                *self.command,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                env=self.env,
+            )
+            helper = _Helper(process)
+            helper.reader = asyncio.create_task(self._read(helper), name="rebuild-helper")
+            self._helpers.append(helper)
+        if self._helpers:
+            log.info("rebuild: %d helper process(es) joined its consumer groups", self.count)
+
+    def committed(self, group: str) -> dict[TopicPartition, int]:
+        """The furthest each helper has committed on each partition of `group`."""
+        furthest: dict[TopicPartition, int] = {}
+        for helper in self._helpers:
+            for tp, offset in helper.committed.get(group, {}).items():
+                furthest[tp] = max(offset, furthest.get(tp, offset))
+        return furthest
+
+    def check(self) -> None:
+        """Raise HelperFailed if a helper has exited."""
+        for helper in self._helpers:
+            if helper.process.returncode is not None:
+                raise HelperFailed(
+                    f"rebuild helper {helper.process.pid} exited with {helper.process.returncode}"
+                )
+
+    async def stop(self) -> None:
+        """Close each helper's input, and wait for it to stop (kill it if it does not)."""
+        helpers, self._helpers = self._helpers, []
+        for helper in helpers:
+            if helper.process.stdin is not None:
+                helper.process.stdin.close()
+        for helper in helpers:
+            try:
+                await asyncio.wait_for(helper.process.wait(), STOP_WAIT_S)
+            except TimeoutError:
+                log.warning("rebuild helper %d did not stop; killing it", helper.process.pid)
+                with contextlib.suppress(ProcessLookupError):
+                    helper.process.kill()
+                await helper.process.wait()
+            if helper.reader is not None:
+                await helper.reader
+
+    async def _read(self, helper: _Helper) -> None:
+        assert helper.process.stdout is not None
+        async for line in helper.process.stdout:
+            try:
+                report = json.loads(line)
+                offsets = helper.committed.setdefault(report["group"], {})
+                for topic, partition, offset in report["offsets"]:
+                    offsets[TopicPartition(topic, partition)] = offset
+            except (ValueError, KeyError, TypeError):
+                log.warning("rebuild helper %d said %r", helper.process.pid, line[:200])
+
+
+async def help_rebuild(consumers: Sequence[EventConsumer]) -> None:
+    """A helper's life: run `consumers` and report their commits on standard output until
+    standard input closes (or SIGTERM), then stop them, report the last, and return."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    watching = asyncio.create_task(_until_closed(reader, stopping))
+    said: dict[str, dict[TopicPartition, int]] = {}
+    for consumer in consumers:
+        consumer.start()
+    try:
+        while not stopping.is_set():
+            _report(consumers, said)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), REPORT_EVERY_S)
+    finally:
+        watching.cancel()
+        await asyncio.gather(*(consumer.stop() for consumer in consumers))
+        _report(consumers, said)
+
+
+async def _until_closed(reader: asyncio.StreamReader, stopping: asyncio.Event) -> None:
+    while await reader.read(4096):
+        pass
+    stopping.set()
+
+
+def _report(consumers: Sequence[EventConsumer], said: dict[str, dict[TopicPartition, int]]) -> None:
+    """Write one line per consumer group whose commits changed since the last line."""
+    for consumer in consumers:
+        before = said.setdefault(consumer.group_id, {})
+        changed = {tp: o for tp, o in consumer.committed.items() if before.get(tp) != o}
+        if not changed:
+            continue
+        before.update(changed)
+        offsets = [[tp.topic, tp.partition, offset] for tp, offset in changed.items()]
+        sys.stdout.write(json.dumps({"group": consumer.group_id, "offsets": offsets}) + "\n")
+        sys.stdout.flush()
