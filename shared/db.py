@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.columns import JsonList
-from shared.gathered import Columnar, write
+from shared.gathered import Columnar, try_plain, write
 
 # Stable constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -206,15 +206,17 @@ def _inserting(dialect: Any, table: Table, columns: tuple[str, ...]) -> Any:
     (on PostgreSQL, as an array per column), so a hot path neither rebuilds nor recompiles it.
     Of two rows of one key, the first stays, as if each was sent in turn."""
     if _as_arrays(dialect, table, columns):
-        return Columnar(_from_arrays(table, columns).on_conflict_do_nothing(), columns)
+        plain = _from_arrays(table, columns)
+        return Columnar(plain.on_conflict_do_nothing(), columns, plain=plain)
     return dialect.insert(table).on_conflict_do_nothing()
 
 
 @functools.cache
 def _inserting_new(dialect: Any, table: Table, columns: tuple[str, ...], returning: str) -> Any:
     if _as_arrays(dialect, table, columns):
-        statement = _from_arrays(table, columns).on_conflict_do_nothing()
-        return Columnar(statement.returning(table.c[returning]), columns)
+        plain = _from_arrays(table, columns)
+        statement = plain.on_conflict_do_nothing().returning(table.c[returning])
+        return Columnar(statement, columns, plain=plain)
     return dialect.insert(table).on_conflict_do_nothing().returning(table.c[returning])
 
 
@@ -227,7 +229,7 @@ def _upserting(dialect: Any, table: Table, key: str, columns: tuple[str, ...]) -
     statement = insert.on_conflict_do_update(
         index_elements=[key], set_={name: insert.excluded[name] for name in changed}
     )
-    return Columnar(statement, columns, key) if arrays else statement
+    return Columnar(statement, columns, key, plain=insert) if arrays else statement
 
 
 @functools.cache
@@ -262,11 +264,12 @@ async def insert_new(
     if not rows:
         return set()
     statement = _inserting_new(_dialect(session), table, tuple(rows[0]), returning)
-    if isinstance(statement, Columnar):
-        found = await session.execute(statement.statement, statement.parameters(rows))
-    else:
-        found = await session.execute(statement, rows)
-    return set(found.scalars())
+    if not isinstance(statement, Columnar):
+        return set((await session.execute(statement, rows)).scalars())
+    parameters = statement.parameters(rows)
+    if statement.plain_first(rows) and await session.run_sync(try_plain, statement, parameters):
+        return set(parameters[returning])
+    return set((await session.execute(statement.statement, parameters)).scalars())
 
 
 async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:

@@ -10,7 +10,12 @@ the row an insert names, which then waits for it. Tables are independent of each
 (the projections gathered have no foreign keys between them).
 
 On PostgreSQL a statement may be `Columnar`: a run of its rows then travels as one array per
-column, and the server applies them in one execution instead of one per row.
+column, and the server applies them in one execution instead of one per row. A long run of an
+insert that skips or updates the rows a unique key holds already is first sent as a plain
+insert, inside a savepoint: nearly always none is there (a consumer applies only the events its
+inbox has not seen), and a plain insert costs the server a third less than one that looks for a
+conflict before each row. If one was there after all, the savepoint is rolled back and the run
+goes the careful way.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -28,6 +34,10 @@ Rows = list[dict[str, Any]]
 Runs = list[tuple[Any, Rows]]
 
 _KEY = "ccn.gathered_writes"
+
+PLAIN_FIRST_ROWS = 50
+"""Runs at least this long try a `Columnar` statement's plain insert first: for a few rows the
+savepoint's two round trips cost more than the plain insert saves."""
 
 
 @dataclass
@@ -93,18 +103,39 @@ class Columnar:
     """For an upsert or an update, the column naming the row it writes: of two rows of one key
     in a run, the later is sent alone (one statement cannot write a row twice). Both write the
     same columns, so the row ends as it would after each in turn."""
+    plain: Any = None
+    """For an insert that skips or updates rows a unique key holds: the same insert without
+    that care, which has the same effect when no such row is there."""
 
     def parameters(self, rows: Rows) -> dict[str, list[Any]]:
         if self.key is not None:
             rows = list({row[self.key]: row for row in rows}.values())
         return {name: [row[name] for row in rows] for name in self.columns}
 
+    def plain_first(self, rows: Rows) -> bool:
+        return self.plain is not None and len(rows) >= PLAIN_FIRST_ROWS
 
-def _sent(statement: Any, rows: Rows) -> tuple[Any, Any]:
-    """What `session.execute` takes to send `rows` with `statement`."""
-    if isinstance(statement, Columnar):
-        return statement.statement, statement.parameters(rows)
-    return statement, rows
+
+def try_plain(session: Session, statement: Columnar, parameters: dict[str, list[Any]]) -> bool:
+    """Send `statement`'s plain insert inside a savepoint; False (and nothing written) if a
+    unique key refused a row."""
+    try:
+        with session.begin_nested():
+            session.execute(statement.plain, parameters)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send(session: Session, runs: Runs) -> None:
+    """Send each run with one execution of its statement."""
+    for statement, rows in runs:
+        if not isinstance(statement, Columnar):
+            session.execute(statement, rows)
+            continue
+        parameters = statement.parameters(rows)
+        if not (statement.plain_first(rows) and try_plain(session, statement, parameters)):
+            session.execute(statement.statement, parameters)
 
 
 def _append(runs: Runs, statement: Any, values: dict[str, Any]) -> None:
@@ -121,8 +152,8 @@ async def gathered_writes(session: AsyncSession) -> AsyncIterator[None]:
     gathered = session.info[_KEY] = _Gathered()
     try:
         yield
-        for statement, rows in gathered.take():
-            await session.execute(*_sent(statement, rows))
+        if gathered:
+            await session.run_sync(_send, gathered.take())
     finally:
         del session.info[_KEY]
 
@@ -139,7 +170,10 @@ async def write(
     `updating`: for an UPDATE, the column and value that name the row it changes."""
     gathered = session.info.get(_KEY)
     if gathered is None:
-        await session.execute(*_sent(statement, [values]))
+        if isinstance(statement, Columnar):
+            await session.execute(statement.statement, statement.parameters([values]))
+        else:
+            await session.execute(statement, values)
     else:
         gathered.add(table, statement, values, updating)
 
@@ -148,5 +182,4 @@ async def write(
 def _send_gathered_first(state: ORMExecuteState) -> None:
     gathered = state.session.info.get(_KEY)
     if gathered:
-        for statement, rows in gathered.take():
-            state.session.execute(*_sent(statement, rows))
+        _send(state.session, gathered.take())

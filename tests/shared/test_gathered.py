@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, Integer, String, Table, event, func, select
 
-from shared.db import Database, insert_ignoring_duplicates, new_metadata, update_row, upsert
-from shared.gathered import gathered_writes
+from shared.db import (
+    Database,
+    insert_ignoring_duplicates,
+    insert_new,
+    new_metadata,
+    update_row,
+    upsert,
+)
+from shared.gathered import PLAIN_FIRST_ROWS, gathered_writes
 
 metadata = new_metadata()
 rows = Table(
@@ -22,6 +29,12 @@ rows = Table(
     Column("n", Integer, nullable=False, default=0),
 )
 others = Table("others", metadata, Column("id", String(10), primary_key=True))
+kept = Table(
+    "kept",
+    metadata,
+    Column("id", String(10), primary_key=True),
+    Column("state", String(20), nullable=False),
+)
 
 
 @pytest.fixture
@@ -120,3 +133,67 @@ async def test_nothing_is_written_when_the_block_fails(db: Database) -> None:
     async with db.transaction() as session:
         await insert_ignoring_duplicates(session, rows, id="a", state="alone")
     assert await table_state(db) == {"a": ("alone", 0)}
+
+
+@contextmanager
+def inserts_sent(db: Database) -> Iterator[list[str]]:
+    """The INSERT statements the database receives, whole."""
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT"):
+            sent.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", keep)
+
+
+async def test_a_long_run_of_new_rows_goes_as_a_plain_insert_on_postgresql(db: Database) -> None:
+    with inserts_sent(db) as sent:
+        async with db.transaction() as session, gathered_writes(session):
+            for i in range(PLAIN_FIRST_ROWS):
+                await insert_ignoring_duplicates(session, rows, id=f"r{i}", state="new", n=i)
+                await upsert(session, kept, key="id", id=f"k{i}", state="new")
+        async with db.transaction() as session:
+            fresh = await insert_new(
+                session,
+                rows,
+                [{"id": f"s{i}", "state": "new", "n": i} for i in range(PLAIN_FIRST_ROWS)],
+                returning="id",
+            )
+    assert fresh == {f"s{i}" for i in range(PLAIN_FIRST_ROWS)}
+    assert len(sent) == 3
+    careful = [statement for statement in sent if "ON CONFLICT" in statement]
+    assert careful == ([] if not db.is_sqlite else sent)
+    state = await table_state(db)
+    assert len(state) == 2 * PLAIN_FIRST_ROWS and state["r7"] == ("new", 7)
+
+
+async def test_a_long_run_meeting_a_row_already_there_ends_as_the_careful_insert(
+    db: Database,
+) -> None:
+    async with db.transaction() as session:
+        await insert_ignoring_duplicates(session, rows, id="r3", state="there", n=3)
+        await upsert(session, kept, key="id", id="k3", state="there")
+    async with db.transaction() as session, gathered_writes(session):
+        for i in range(PLAIN_FIRST_ROWS):
+            await insert_ignoring_duplicates(session, rows, id=f"r{i}", state="new", n=i)
+            await upsert(session, kept, key="id", id=f"k{i}", state="new")
+        await insert_ignoring_duplicates(session, rows, id="r9", state="again", n=9)
+    async with db.transaction() as session:
+        fresh = await insert_new(
+            session,
+            rows,
+            [{"id": f"r{i}", "state": "later", "n": i} for i in range(2 * PLAIN_FIRST_ROWS)],
+            returning="id",
+        )
+    assert fresh == {f"r{i}" for i in range(PLAIN_FIRST_ROWS, 2 * PLAIN_FIRST_ROWS)}
+    state = await table_state(db)
+    assert state["r3"] == ("there", 3) and state["r9"] == ("new", 9)
+    assert state["r4"] == ("new", 4) and state[f"r{PLAIN_FIRST_ROWS}"][0] == "later"
+    async with db.sessions() as session:
+        upserted = dict((await session.execute(select(kept.c.id, kept.c.state))).all())
+    assert len(upserted) == PLAIN_FIRST_ROWS and set(upserted.values()) == {"new"}
