@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shared.columns import JsonList
-from shared.gathered import Columnar, try_plain, write
+from shared.gathered import Columnar, try_copy, write
 
 # Stable constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -206,17 +206,16 @@ def _inserting(dialect: Any, table: Table, columns: tuple[str, ...]) -> Any:
     (on PostgreSQL, as an array per column), so a hot path neither rebuilds nor recompiles it.
     Of two rows of one key, the first stays, as if each was sent in turn."""
     if _as_arrays(dialect, table, columns):
-        plain = _from_arrays(table, columns)
-        return Columnar(plain.on_conflict_do_nothing(), columns, plain=plain)
+        statement = _from_arrays(table, columns).on_conflict_do_nothing()
+        return Columnar(statement, columns, copied_into=table)
     return dialect.insert(table).on_conflict_do_nothing()
 
 
 @functools.cache
 def _inserting_new(dialect: Any, table: Table, columns: tuple[str, ...], returning: str) -> Any:
     if _as_arrays(dialect, table, columns):
-        plain = _from_arrays(table, columns)
-        statement = plain.on_conflict_do_nothing().returning(table.c[returning])
-        return Columnar(statement, columns, plain=plain)
+        statement = _from_arrays(table, columns).on_conflict_do_nothing()
+        return Columnar(statement.returning(table.c[returning]), columns, copied_into=table)
     return dialect.insert(table).on_conflict_do_nothing().returning(table.c[returning])
 
 
@@ -229,7 +228,7 @@ def _upserting(dialect: Any, table: Table, key: str, columns: tuple[str, ...]) -
     statement = insert.on_conflict_do_update(
         index_elements=[key], set_={name: insert.excluded[name] for name in changed}
     )
-    return Columnar(statement, columns, key, plain=insert) if arrays else statement
+    return Columnar(statement, columns, key, copied_into=table) if arrays else statement
 
 
 @functools.cache
@@ -266,10 +265,10 @@ async def insert_new(
     statement = _inserting_new(_dialect(session), table, tuple(rows[0]), returning)
     if not isinstance(statement, Columnar):
         return set((await session.execute(statement, rows)).scalars())
-    parameters = statement.parameters(rows)
-    if statement.plain_first(rows) and await session.run_sync(try_plain, statement, parameters):
-        return set(parameters[returning])
-    return set((await session.execute(statement.statement, parameters)).scalars())
+    if statement.copies(rows) and await session.run_sync(try_copy, statement, rows):
+        return {row[returning] for row in rows}
+    found = await session.execute(statement.statement, statement.parameters(rows))
+    return set(found.scalars())
 
 
 async def upsert(session: AsyncSession, table: Table, *, key: str, **values: Any) -> None:
