@@ -27,7 +27,7 @@ from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.generations import Generation, Generations, State
 from shared.kafka import offsets_reader
-from shared.rebuild_workers import Helpers
+from shared.rebuild_workers import HelperFailed, Helpers
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +84,19 @@ class Rebuild:
         consumers: Sequence[EventConsumer] = ()
         helpers = self.helpers_of(generation) if self.helpers_of else Helpers([], {}, 0)
         try:
+            await helpers.start()
             database = self.generations.database(generation)
             await self.migrate(database)
             consumers = self.consumers_of(database, generation)
+            try:
+                await helpers.go()
+            except HelperFailed:
+                # A helper that finds its generation no longer building exits at once.
+                if (await self.generations.get(generation.id)).state is State.ABORTING:
+                    raise Aborted("an operator stopped it") from None
+                raise
             for consumer in consumers:
                 consumer.start()
-            await helpers.start()
             await self._until_caught_up(generation, consumers, helpers)
             live = await self.generations.swap(generation)
         except BaseException as exc:

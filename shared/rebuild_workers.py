@@ -5,10 +5,14 @@ core's worth at most in one process. A helper runs the same consumers of the sam
 in the same consumer groups, so Kafka splits each topic's partitions between the rebuild's own
 process and its helpers; every partition is still read by one of them at a time, in order.
 
-A helper reports what its consumers commit as lines on its standard output, which the rebuild
-adds to its own consumers' progress to know when the generation has caught up. It stops, its
-last commits made, when its standard input closes: when the rebuild is done with it, or when
-the rebuild's process dies. A helper that exits while the rebuild runs fails the rebuild.
+The rebuild starts its helpers first, and they load the service's code while it makes the
+generation's tables. Each says `ready` on its standard output; once all have, the rebuild
+writes `go` on their standard input and starts its own consumers, so that every member joins
+the groups at once instead of taking partitions from the others halfway. A helper then reports
+what its consumers commit as lines on its standard output, which the rebuild adds to its own
+consumers' progress to know when the generation has caught up. It stops, its last commits
+made, when its standard input closes: when the rebuild is done with it, or when the rebuild's
+process dies. A helper that exits while the rebuild runs fails the rebuild.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import TopicPartition
@@ -28,22 +32,31 @@ from shared.consumer import EventConsumer
 
 log = logging.getLogger(__name__)
 
+READY_WAIT_S = 60.0
+"""How long a helper may take to load before the rebuild gives up on it."""
 REPORT_EVERY_S = 0.05
 """How often a helper says what its consumers have committed since it last said."""
 STOP_WAIT_S = 30.0
 """How long a helper may take to stop before it is killed."""
+READY = {"ready": True}
+GO = b"go\n"
 
 
 class HelperFailed(RuntimeError):
-    """A helper process exited while the rebuild needed it."""
+    """A helper process exited, or never got ready, while the rebuild needed it."""
 
 
 @dataclass
 class _Helper:
     process: asyncio.subprocess.Process
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
     reader: asyncio.Task[None] | None = None
     committed: dict[str, dict[TopicPartition, int]] = field(default_factory=dict)
     """What its consumers committed, by consumer group."""
+
+    def failed(self) -> HelperFailed:
+        pid, code = self.process.pid, self.process.returncode
+        return HelperFailed(f"rebuild helper {pid} exited with {code}")
 
 
 class Helpers:
@@ -56,6 +69,7 @@ class Helpers:
         self._helpers: list[_Helper] = []
 
     async def start(self) -> None:
+        """Start the helpers loading; `go` sets them reading."""
         for _ in range(self.count):
             process = await asyncio.create_subprocess_exec(
                 *self.command,
@@ -66,6 +80,25 @@ class Helpers:
             helper = _Helper(process)
             helper.reader = asyncio.create_task(self._read(helper), name="rebuild-helper")
             self._helpers.append(helper)
+
+    async def go(self) -> None:
+        """Wait until every helper is ready, then set them all reading."""
+        for helper in self._helpers:
+            ended = asyncio.ensure_future(helper.process.wait())
+            ready = asyncio.ensure_future(helper.ready.wait())
+            try:
+                await asyncio.wait(
+                    (ended, ready), timeout=READY_WAIT_S, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                ended.cancel()
+                ready.cancel()
+            if not helper.ready.is_set():
+                raise helper.failed()
+        for helper in self._helpers:
+            assert helper.process.stdin is not None
+            helper.process.stdin.write(GO)
+            await helper.process.stdin.drain()
         if self._helpers:
             log.info("rebuild: %d helper process(es) joined its consumer groups", self.count)
 
@@ -81,9 +114,7 @@ class Helpers:
         """Raise HelperFailed if a helper has exited."""
         for helper in self._helpers:
             if helper.process.returncode is not None:
-                raise HelperFailed(
-                    f"rebuild helper {helper.process.pid} exited with {helper.process.returncode}"
-                )
+                raise helper.failed()
 
     async def stop(self) -> None:
         """Close each helper's input, and wait for it to stop (kill it if it does not)."""
@@ -107,6 +138,9 @@ class Helpers:
         async for line in helper.process.stdout:
             try:
                 report = json.loads(line)
+                if report == READY:
+                    helper.ready.set()
+                    continue
                 offsets = helper.committed.setdefault(report["group"], {})
                 for topic, partition, offset in report["offsets"]:
                     offsets[TopicPartition(topic, partition)] = offset
@@ -115,13 +149,17 @@ class Helpers:
 
 
 async def help_rebuild(consumers: Sequence[EventConsumer]) -> None:
-    """A helper's life: run `consumers` and report their commits on standard output until
-    standard input closes (or SIGTERM), then stop them, report the last, and return."""
+    """A helper's life: say it is ready; on `go`, run `consumers` and report their commits on
+    standard output until standard input closes (or SIGTERM); then stop them, report the last,
+    and return."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    _say(READY)
+    if await reader.readline() != GO:
+        return
     watching = asyncio.create_task(_until_closed(reader, stopping))
     said: dict[str, dict[TopicPartition, int]] = {}
     for consumer in consumers:
@@ -144,7 +182,7 @@ async def _until_closed(reader: asyncio.StreamReader, stopping: asyncio.Event) -
 
 
 def _report(consumers: Sequence[EventConsumer], said: dict[str, dict[TopicPartition, int]]) -> None:
-    """Write one line per consumer group whose commits changed since the last line."""
+    """Say, for each consumer group whose commits changed since it last said, what they are."""
     for consumer in consumers:
         before = said.setdefault(consumer.group_id, {})
         changed = {tp: o for tp, o in consumer.committed.items() if before.get(tp) != o}
@@ -152,5 +190,9 @@ def _report(consumers: Sequence[EventConsumer], said: dict[str, dict[TopicPartit
             continue
         before.update(changed)
         offsets = [[tp.topic, tp.partition, offset] for tp, offset in changed.items()]
-        sys.stdout.write(json.dumps({"group": consumer.group_id, "offsets": offsets}) + "\n")
-        sys.stdout.flush()
+        _say({"group": consumer.group_id, "offsets": offsets})
+
+
+def _say(report: Mapping[str, object]) -> None:
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, String, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +23,14 @@ from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.event_handlers import HandlerRegistry, RetryPolicy, TransientError
 from shared.events import Envelope
-from shared.kafka import dlq_topic, ensure_topics, new_consumer, new_producer, topic_offsets
+from shared.kafka import (
+    DEFAULT_PARTITIONS,
+    dlq_topic,
+    ensure_topics,
+    new_consumer,
+    new_producer,
+    topic_offsets,
+)
 from tests.kafka_tools import (
     Contract,
     make_contract,
@@ -521,3 +530,44 @@ async def test_a_static_member_killed_and_restarted_takes_its_partitions_straigh
         assert waited < 15, f"it waited {waited:.0f} s, as for a dead member's 30 s session"
     finally:
         await again.stop()
+
+
+async def test_members_joining_their_groups_at_once_share_the_partitions(
+    kafka_bootstrap: str,
+) -> None:
+    """Two processes of a service start their consumer groups together (a rebuild and its
+    helper, two replicas): every group settles, its partitions shared between the two, instead
+    of rebalancing again at each member's join."""
+    run = uuid.uuid4().hex[:8]
+    topics = [f"together.{run}.{n}" for n in range(3)]
+    await ensure_topics(kafka_bootstrap, topics)
+    members = [
+        new_consumer(kafka_bootstrap, *topics, group_id=f"together-{run}-{group}")
+        for group in range(6)
+        for _member in range(2)
+    ]
+    everything = {TopicPartition(t, p) for t in topics for p in range(DEFAULT_PARTITIONS)}
+    await asyncio.gather(*(member.start() for member in members))
+
+    async def poll(member: AIOKafkaConsumer) -> None:
+        # A member waits in getmany while its group has not settled on an assignment.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(member.getmany(timeout_ms=100), 1)
+
+    async def settled() -> bool:
+        await asyncio.gather(*(poll(member) for member in members))
+        pairs = [members[i : i + 2] for i in range(0, len(members), 2)]
+        return all(
+            a.assignment() and b.assignment() and a.assignment() | b.assignment() == everything
+            for a, b in pairs
+        )
+
+    try:
+        assert await asyncio.wait_for(wait_until(settled, timeout_s=30), 60), "never settled"
+        shared = [member.assignment() for member in members]
+        await asyncio.sleep(2)
+        assert await settled() and [member.assignment() for member in members] == shared
+        assert all(len(part) in (4, 5) for part in shared), "round-robin over the 9 partitions"
+    finally:
+        # A member of a group that never settles may not stop either: leave it behind.
+        await asyncio.wait([asyncio.ensure_future(member.stop()) for member in members], timeout=30)
