@@ -80,14 +80,7 @@ class EventConsumer:
         self.retry = retry or RetryPolicy()
         self.max_poll_records = max_poll_records
         self._consumer_factory = consumer_factory or (
-            lambda: new_consumer(
-                bootstrap_servers,
-                *self.topics,
-                group_id=self.group_id,
-                client_id=name,
-                max_poll_records=max_poll_records,
-                instance_id=instance_id,
-            )
+            lambda: self._kafka_consumer(bootstrap_servers, instance_id)
         )
         self._producer_factory = producer_factory or (
             lambda: new_producer(bootstrap_servers, client_id=f"{name}-dlq")
@@ -99,10 +92,35 @@ class EventConsumer:
         self._actor = context.Actor(subject=name, agency=SYSTEM_AGENCY)
         self.committed: dict[TopicPartition, int] = {}
         """The offset this consumer has committed on each partition it has read."""
+        self.partitions: frozenset[TopicPartition] | None = None
+        """None: the group's members share its topics' partitions as the broker assigns them;
+        else `read_only` named the partitions this consumer reads."""
+
+    def read_only(self, partitions: Iterable[TopicPartition]) -> None:
+        """Read exactly `partitions` (before `start`), outside the group's membership: no
+        rebalance ever moves them, and their offsets are still committed under the group. A
+        rebuild splits the partitions between its processes so. With none, `start` does
+        nothing."""
+        self.partitions = frozenset(partitions)
+
+    def _kafka_consumer(self, bootstrap_servers: str, instance_id: str | None) -> AIOKafkaConsumer:
+        consumer = new_consumer(
+            bootstrap_servers,
+            *(self.topics if self.partitions is None else ()),
+            group_id=self.group_id,
+            client_id=self.name,
+            max_poll_records=self.max_poll_records,
+            instance_id=instance_id,
+        )
+        if self.partitions is not None:
+            consumer.assign(sorted(self.partitions))
+        return consumer
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.partitions is not None and not self.partitions:
+            return
         self._task = asyncio.create_task(self.run(), name=f"consumer-{self.name}")
 
     async def stop(self) -> None:

@@ -1,11 +1,13 @@
 """Live rebuild: replay every topic from offset 0 into a new generation, then swap it in.
 
-`Rebuild` runs a service's projection consumers, under the new generation's own consumer
-groups, against the new generation's tables until they have read every partition to its end,
-then swaps the generation in with one committed row. Helper processes may join those groups
-(`shared.rebuild_workers`), so that more than one core reads the topics. Events that arrive
-meanwhile are read by both generations; after the swap the new generation's groups go on from
-the offsets the rebuild committed, so nothing is lost between them. If the rebuild fails, or
+`Rebuild` runs a service's projection consumers, committing under the new generation's own
+consumer groups, against the new generation's tables until they have read every partition to
+its end, then swaps the generation in with one committed row. It splits the partitions between
+its own process and helper processes (`shared.rebuild_workers`), so that more than one core
+reads the topics; each reads its share outside the groups' membership, so no rebalance moves a
+partition halfway. Events that arrive meanwhile are read by both generations; after the swap
+the new generation's groups go on from the offsets the rebuild committed, so nothing is lost
+between them. If the rebuild fails, or
 an operator aborts it, its tables are dropped and the live generation never changed.
 
 `Follower` keeps a service process's consumers on the live generation: it starts them, and
@@ -18,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 from aiokafka import TopicPartition
 
@@ -26,8 +28,8 @@ from shared import metrics
 from shared.consumer import EventConsumer
 from shared.db import Database
 from shared.generations import Generation, Generations, State
-from shared.kafka import offsets_reader
-from shared.rebuild_workers import HelperFailed, Helpers
+from shared.kafka import Offsets, offsets_reader
+from shared.rebuild_workers import HelperFailed, Helpers, split
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,9 @@ ConsumersOf = Callable[[Database, Generation], Sequence[EventConsumer]]
 Migrate = Callable[[Database], Awaitable[None]]
 Progress = Callable[[Generation], None]
 HelpersOf = Callable[[Generation], Helpers]
+OffsetsReader = Callable[[Iterable[str]], Awaitable[Offsets]]
+Reads = dict[tuple[str, TopicPartition], int]
+"""Each consumer group's partition to read, with how many events it held at the start."""
 
 
 class Aborted(Exception):
@@ -88,16 +93,20 @@ class Rebuild:
             database = self.generations.database(generation)
             await self.migrate(database)
             consumers = self.consumers_of(database, generation)
-            try:
-                await helpers.go()
-            except HelperFailed:
-                # A helper that finds its generation no longer building exits at once.
-                if (await self.generations.get(generation.id)).state is State.ABORTING:
-                    raise Aborted("an operator stopped it") from None
-                raise
-            for consumer in consumers:
-                consumer.start()
-            await self._until_caught_up(generation, consumers, helpers)
+            async with offsets_reader(self.bootstrap_servers) as offsets:
+                reads = _reads(consumers, *await offsets(_topics(consumers)))
+                mine, *theirs = split(reads, helpers.count + 1)
+                try:
+                    await helpers.go(theirs)
+                except HelperFailed:
+                    # A helper that finds its generation no longer building exits at once.
+                    if (await self.generations.get(generation.id)).state is State.ABORTING:
+                        raise Aborted("an operator stopped it") from None
+                    raise
+                for consumer in consumers:
+                    consumer.read_only(mine.get(consumer.group_id, ()))
+                    consumer.start()
+                await self._until_caught_up(generation, consumers, helpers, offsets, reads)
             live = await self.generations.swap(generation)
         except BaseException as exc:
             log.error("rebuild of %s failed; the live one serves on: %r", self.service, exc)
@@ -126,31 +135,35 @@ class Rebuild:
             await self.generations.fail(generation, reason)
 
     async def _until_caught_up(
-        self, generation: Generation, consumers: Sequence[EventConsumer], helpers: Helpers
+        self,
+        generation: Generation,
+        consumers: Sequence[EventConsumer],
+        helpers: Helpers,
+        offsets: OffsetsReader,
+        reads: Reads,
     ) -> None:
-        topics = {topic for consumer in consumers for topic in consumer.topics}
         started = time.monotonic()
         end: dict[TopicPartition, int] = {}
-        async with offsets_reader(self.bootstrap_servers) as offsets:
-            while True:
-                await self._next_look(consumers, helpers, end)
-                helpers.check()
-                begin, end = await offsets(topics)
-                done, total, behind = _progress(consumers, helpers, begin, end)
-                rate = done / max(time.monotonic() - started, 1e-9)
-                metrics.REBUILD_EVENTS.labels(self.service, "done").set(done)
-                metrics.REBUILD_EVENTS.labels(self.service, "total").set(total)
-                state = await self.generations.heartbeat(generation, done, total, rate)
-                if state is State.ABORTING:
-                    raise Aborted("an operator stopped it")
-                self.progress(await self.generations.get(generation.id))
-                if not behind:
-                    return
+        while True:
+            await self._next_look(consumers, helpers, reads, end)
+            helpers.check()
+            begin, end = await offsets(_topics(consumers))
+            done, total, behind = _progress(consumers, helpers, reads, begin, end)
+            rate = done / max(time.monotonic() - started, 1e-9)
+            metrics.REBUILD_EVENTS.labels(self.service, "done").set(done)
+            metrics.REBUILD_EVENTS.labels(self.service, "total").set(total)
+            state = await self.generations.heartbeat(generation, done, total, rate)
+            if state is State.ABORTING:
+                raise Aborted("an operator stopped it")
+            self.progress(await self.generations.get(generation.id))
+            if not behind:
+                return
 
     async def _next_look(
         self,
         consumers: Sequence[EventConsumer],
         helpers: Helpers,
+        reads: Reads,
         end: dict[TopicPartition, int],
     ) -> None:
         """Wait a tick, or less once the consumers have reached the ends seen last: the swap
@@ -158,7 +171,7 @@ class Rebuild:
         deadline = time.monotonic() + self.tick_s
         while time.monotonic() < deadline:
             await asyncio.sleep(min(CAUGHT_UP_LOOK_S, self.tick_s))
-            if end and not _progress(consumers, helpers, {}, end)[2]:
+            if end and not _progress(consumers, helpers, reads, {}, end)[2]:
                 return
 
 
@@ -167,22 +180,41 @@ async def _stop(consumers: Sequence[EventConsumer], helpers: Helpers) -> None:
     await asyncio.gather(helpers.stop(), *(consumer.stop() for consumer in consumers))
 
 
+def _topics(consumers: Sequence[EventConsumer]) -> set[str]:
+    return {topic for consumer in consumers for topic in consumer.topics}
+
+
+def _reads(
+    consumers: Sequence[EventConsumer],
+    begin: dict[TopicPartition, int],
+    end: dict[TopicPartition, int],
+) -> Reads:
+    """Each consumer group's partitions, with the events they hold now."""
+    return {
+        (consumer.group_id, tp): last - begin.get(tp, 0)
+        for consumer in consumers
+        for tp, last in end.items()
+        if tp.topic in consumer.topics
+    }
+
+
 def _progress(
     consumers: Sequence[EventConsumer],
     helpers: Helpers,
+    reads: Reads,
     begin: dict[TopicPartition, int],
     end: dict[TopicPartition, int],
 ) -> tuple[int, int, bool]:
-    """Events read and to read over every consumer group's partitions (read here or by a
-    helper), and whether any is behind."""
+    """Events read and to read over the partitions the rebuild split (read here or by a
+    helper), and whether any is behind. A partition made since is read after the swap."""
     done = total = 0
     behind = False
     for consumer in consumers:
         elsewhere = helpers.committed(consumer.group_id)
-        for tp, last in end.items():
-            if tp.topic not in consumer.topics:
+        for group, tp in reads:
+            if group != consumer.group_id or tp not in end:
                 continue
-            first = begin.get(tp, 0)
+            first, last = begin.get(tp, 0), end[tp]
             at = max(consumer.committed.get(tp, first), elsewhere.get(tp, first), first)
             total += last - first
             done += min(at, last) - first

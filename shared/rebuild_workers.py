@@ -2,13 +2,14 @@
 
 A rebuild's consumers spend most of their time in Python (decoding events, building rows), one
 core's worth at most in one process. A helper runs the same consumers of the same generation,
-in the same consumer groups, so Kafka splits each topic's partitions between the rebuild's own
-process and its helpers; every partition is still read by one of them at a time, in order.
+committing under the same consumer groups; the rebuild splits the partitions to read between
+its own process and its helpers (`split`, about as many events each), so every partition is
+read by one of them, in order, and no rebalance moves one halfway.
 
 The rebuild starts its helpers first, and they load the service's code while it makes the
 generation's tables. Each says `ready` on its standard output; once all have, the rebuild
-writes `go` on their standard input and starts its own consumers, so that every member joins
-the groups at once instead of taking partitions from the others halfway. A helper then reports
+writes `go` with each helper's share on its standard input and starts its own consumers on
+its own share. A helper then reports
 what its consumers commit as lines on its standard output, which the rebuild adds to its own
 consumers' progress to know when the generation has caught up. It stops, its last commits
 made, when its standard input closes: when the rebuild is done with it, or when the rebuild's
@@ -25,6 +26,7 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiokafka import TopicPartition
 
@@ -39,7 +41,12 @@ REPORT_EVERY_S = 0.05
 STOP_WAIT_S = 30.0
 """How long a helper may take to stop before it is killed."""
 READY = {"ready": True}
-GO = b"go\n"
+
+GO_LIMIT = 1 << 22
+"""The longest `go` line a helper reads: a share of some tens of thousands of partitions."""
+
+Share = dict[str, set[TopicPartition]]
+"""The partitions one process reads, by consumer group."""
 
 
 class HelperFailed(RuntimeError):
@@ -81,8 +88,9 @@ class Helpers:
             helper.reader = asyncio.create_task(self._read(helper), name="rebuild-helper")
             self._helpers.append(helper)
 
-    async def go(self) -> None:
-        """Wait until every helper is ready, then set them all reading."""
+    async def go(self, shares: Sequence[Share]) -> None:
+        """Wait until every helper is ready, then set each reading its share."""
+        assert len(shares) == len(self._helpers)
         for helper in self._helpers:
             ended = asyncio.ensure_future(helper.process.wait())
             ready = asyncio.ensure_future(helper.ready.wait())
@@ -95,12 +103,12 @@ class Helpers:
                 ready.cancel()
             if not helper.ready.is_set():
                 raise helper.failed()
-        for helper in self._helpers:
+        for helper, share in zip(self._helpers, shares, strict=True):
             assert helper.process.stdin is not None
-            helper.process.stdin.write(GO)
+            helper.process.stdin.write(_go(share))
             await helper.process.stdin.drain()
         if self._helpers:
-            log.info("rebuild: %d helper process(es) joined its consumer groups", self.count)
+            log.info("rebuild: %d helper process(es) read their share", self.count)
 
     def committed(self, group: str) -> dict[TopicPartition, int]:
         """The furthest each helper has committed on each partition of `group`."""
@@ -148,18 +156,51 @@ class Helpers:
                 log.warning("rebuild helper %d said %r", helper.process.pid, line[:200])
 
 
+def split(reads: Mapping[tuple[str, TopicPartition], int], ways: int) -> list[Share]:
+    """Split the partitions to read (a consumer group's partition, with how many events it
+    holds) into `ways` shares of about as many events each: the largest first, each to the share
+    holding the fewest so far."""
+    shares: list[Share] = [{} for _ in range(ways)]
+    events = [0] * ways
+    for (group, tp), count in sorted(reads.items(), key=lambda read: (-read[1], read[0])):
+        least = events.index(min(events))
+        shares[least].setdefault(group, set()).add(tp)
+        events[least] += count
+    return shares
+
+
+def _go(share: Share) -> bytes:
+    reads = [[group, tp.topic, tp.partition] for group, tps in share.items() for tp in sorted(tps)]
+    return json.dumps({"go": reads}).encode() + b"\n"
+
+
+def _share_of(line: bytes) -> Share | None:
+    """The share a `go` line gives; None for anything else."""
+    try:
+        said: Any = json.loads(line)
+        share: Share = {}
+        for group, topic, partition in said["go"]:
+            share.setdefault(str(group), set()).add(TopicPartition(str(topic), int(partition)))
+    except (ValueError, TypeError, KeyError):
+        return None
+    return share
+
+
 async def help_rebuild(consumers: Sequence[EventConsumer]) -> None:
-    """A helper's life: say it is ready; on `go`, run `consumers` and report their commits on
-    standard output until standard input closes (or SIGTERM); then stop them, report the last,
-    and return."""
+    """A helper's life: say it is ready; on `go`, run `consumers` on the share it gives and
+    report their commits on standard output until standard input closes (or SIGTERM); then stop
+    them, report the last, and return."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    reader = asyncio.StreamReader()
+    reader = asyncio.StreamReader(limit=GO_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     _say(READY)
-    if await reader.readline() != GO:
+    share = _share_of(await reader.readline())
+    if share is None:
         return
+    for consumer in consumers:
+        consumer.read_only(share.get(consumer.group_id, ()))
     watching = asyncio.create_task(_until_closed(reader, stopping))
     said: dict[str, dict[TopicPartition, int]] = {}
     for consumer in consumers:

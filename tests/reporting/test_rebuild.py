@@ -81,6 +81,10 @@ async def test_a_rebuilt_generation_equals_the_incremental_one_with_writes_durin
     middle = _cluster(HAI_DUONG, "Cụm công nghiệp Phúc Điền")
     tenants, _ = _tenant(before, "household", 12, "2", "2020-04-01")
     await reporting.publish(*_lifecycle(before), *tenants)
+    generations: Generations = reporting.app.state.rebuilds.generations
+    # Every event applied, not only the tenancy that the report shows last.
+    serving = await generations.live()
+    assert await wait_until(lambda: _caught_up(reporting.bootstrap, serving), timeout_s=120)
     path = f"/reports/clusters?province_code={HAI_DUONG}"
     served = await reporting.report_once(
         path, lambda r: r["totals"]["tenants"] == 1, _admin(reporting)
@@ -88,7 +92,6 @@ async def test_a_rebuilt_generation_equals_the_incremental_one_with_writes_durin
     # The first rebuild reads every topic from its start: the generation it leaves live holds
     # everything, and from then on the consumers keep it up to date event by event.
     first = await _rebuilt(reporting)
-    generations: Generations = reporting.app.state.rebuilds.generations
     live = await generations.live()
     assert (live.id, live.state) == (first["id"], "live")
     assert await reporting.ok("GET", path, headers=_admin(reporting)) == served
@@ -136,12 +139,13 @@ async def test_a_stopped_rebuild_leaves_the_live_generation_serving(
 ) -> None:
     c = _cluster(HAI_DUONG, "Cụm công nghiệp Cẩm Điền")
     await reporting.publish(*_lifecycle(c))
+    generations: Generations = reporting.app.state.rebuilds.generations
+    live = await generations.live()
+    assert await wait_until(lambda: _caught_up(reporting.bootstrap, live), timeout_s=120)
     path = f"/reports/clusters/{c['cluster_id']}"
     served = await reporting.report_once(
         path, lambda r: r.get("status") == "operating", _admin(reporting)
     )
-    generations: Generations = reporting.app.state.rebuilds.generations
-    live = await generations.live()
 
     started = await reporting.client.post("/api/v1/admin/rebuilds", headers=_admin(reporting))
     assert started.status_code == 202, started.text

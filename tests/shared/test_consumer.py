@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, String, Table, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -571,3 +572,45 @@ async def test_members_joining_their_groups_at_once_share_the_partitions(
     finally:
         # A member of a group that never settles may not stop either: leave it behind.
         await asyncio.wait([asyncio.ensure_future(member.stop()) for member in members], timeout=30)
+
+
+async def test_a_consumer_told_its_partitions_reads_those_alone_and_commits_them_for_its_group(
+    projection: Projection, kafka_bootstrap: str
+) -> None:
+    """A rebuild splits the partitions between its processes itself: a consumer told which to
+    read applies their events only, and commits their ends under its group, where the group's
+    members take them up after the rebuild."""
+    c = projection.contract
+    events = [Envelope.wrap(c.happened(thing_id=f"t{i}", seq=i)) for i in range(30)]
+    await produce_raw(kafka_bootstrap, c.topic, *map(record, events))
+    begin, end = await topic_offsets(kafka_bootstrap, [c.topic])
+    mine = {TopicPartition(c.topic, 0), TopicPartition(c.topic, 2)}
+    other = TopicPartition(c.topic, 1)
+    assert end[other] > begin[other], "the partition left out holds events too"
+    name = f"told-{uuid.uuid4().hex[:8]}"
+    consumer = projection.consumer(kafka_bootstrap, name)
+    consumer.read_only(mine)
+    consumer.start()
+    ends = {tp: end[tp] for tp in mine}
+
+    async def committed_to_the_ends() -> bool:
+        return all(consumer.committed.get(tp) == offset for tp, offset in ends.items())
+
+    try:
+        assert await wait_until(committed_to_the_ends)
+    finally:
+        await consumer.stop()
+    assert await projection.applied() == sum(end[tp] - begin[tp] for tp in mine)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        kept = await admin.list_consumer_group_offsets(name)
+    finally:
+        await admin.close()
+    assert {tp: meta.offset for tp, meta in kept.items()} == ends
+
+    idle = projection.consumer(kafka_bootstrap, f"{name}-idle")
+    idle.read_only(())
+    idle.start()
+    await idle.stop()
+    assert idle.committed == {}
