@@ -59,9 +59,13 @@ from shared.relay_progress import (
 
 log = logging.getLogger(__name__)
 
-CLAIMS_PER_TRANSACTION = 4
+CLAIMS_PER_TRANSACTION = 8
 """How many claims of `batch_size` rows one Kafka transaction may carry: the next claim is
-read while the rows before it are sent."""
+read while the rows before it are sent, and each transaction's commit costs the relay a wait."""
+EVENTS_PER_TRANSACTION = 4_000
+"""No more claims than this many rows, unless one claim holds more: the progress record names
+every event of its transaction (about 40 bytes each), and must stay well under the broker's
+1 MB a record."""
 
 OutboxRow = Any  # a selected outbox row: seq, id, aggregateid, type, topic, payload, headers
 
@@ -102,6 +106,9 @@ class OutboxRelay:
         self.service = service
         self.bootstrap_servers = bootstrap_servers
         self.batch_size = batch_size
+        self.claims_per_transaction = max(
+            1, min(CLAIMS_PER_TRANSACTION, EVENTS_PER_TRANSACTION // batch_size)
+        )
         self.poll_interval_s = poll_interval_s
         self.housekeeping = OutboxHousekeeping(db, self.table, service, keep_published)
         self.stalls = StallWatch(service, stall_after_s)
@@ -236,15 +243,15 @@ class OutboxRelay:
         self, producer: AIOKafkaProducer, session: AsyncSession, first: list[OutboxRow]
     ) -> list[OutboxRow]:
         """Send `first` and the rows claimed after it — each claim read while the rows before
-        it are sent — up to `CLAIMS_PER_TRANSACTION` claims, then their progress record, and
+        it are sent — up to `claims_per_transaction` claims, then their progress record, and
         commit the transaction once the previous one is marked and no row older than these was
         left behind; the rows it published."""
         await producer.begin_transaction()
         try:
             rows, sends, claimed = [], [], first
-            for claims in range(1, CLAIMS_PER_TRANSACTION + 1):
+            for claims in range(1, self.claims_per_transaction + 1):
                 next_claim = None
-                if len(claimed) == self.batch_size and claims < CLAIMS_PER_TRANSACTION:
+                if len(claimed) == self.batch_size and claims < self.claims_per_transaction:
                     next_claim = asyncio.create_task(self._claim(session, after=claimed[-1].seq))
                     await asyncio.sleep(0)  # it sends its query; sends rarely let it run
                 try:
@@ -259,8 +266,14 @@ class OutboxRelay:
             key, value = progress_record(self.identity, [row.id for row in rows])
             sends.append(await producer.send(self.progress_topic, key=key, value=value))
             await self.wait_marked()
-            await self._check_none_left_behind(session, rows)
-            await asyncio.gather(*sends)
+            # Whether a row was left behind is asked while the broker acknowledges the sends.
+            checking = asyncio.ensure_future(self._check_none_left_behind(session, rows))
+            try:
+                for send in sends:  # most are done: cheaper than a callback on each
+                    await send
+            finally:
+                await asyncio.wait([checking])  # the session is free again only then
+            checking.result()
             await producer.commit_transaction()
         except BaseException:
             with contextlib.suppress(Exception):

@@ -18,10 +18,12 @@ from sqlalchemy import func, select, text
 
 from shared import metrics
 from shared.db import Database
+from shared.ids import new_id
 from shared.kafka import new_producer
 from shared.localinfra import KafkaBroker
 from shared.outbox import Outbox
 from shared.relay import CLAIMS_PER_TRANSACTION, OutboxRelay, RowsLeftBehind
+from shared.relay_progress import progress_record
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
 
 
@@ -406,6 +408,22 @@ async def test_one_transaction_carries_several_claims_in_order(
         "k0": list(range(0, total, 2)),
         "k1": list(range(1, total, 2)),
     }
+
+
+async def test_a_transaction_names_few_enough_events_for_its_progress_record(
+    service: tuple[Database, Contract, Outbox],
+) -> None:
+    """A progress record names every event of its transaction and must fit in one Kafka record
+    (1 MB): big claims go one to a transaction."""
+    db, _contract, outbox = service
+    largest = 0
+    for batch_size in (1, 500, 1_000, 3_000, 10_000):
+        relay = OutboxRelay(db, outbox, bootstrap_servers="", service="t", batch_size=batch_size)
+        assert 1 <= relay.claims_per_transaction <= CLAIMS_PER_TRANSACTION
+        largest = max(largest, relay.claims_per_transaction * batch_size)
+    assert OutboxRelay(db, outbox, bootstrap_servers="", service="t").claims_per_transaction > 1
+    _key, value = progress_record("ccn-relay-t", [str(new_id()) for _ in range(largest)])
+    assert len(value) < 512 * 1024
 
 
 @asynccontextmanager
