@@ -258,18 +258,25 @@ async def _describe(
             if all(replicas.get(t) for t in topics):
                 break
             await asyncio.sleep(0.1)
-        responses = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
-        )
+        configs: dict[str, dict[str, str]] = {}
+        for _ in range(50):  # and the node asked for configurations may be that one
+            responses = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics]
+            )
+            configs = {
+                resource["resource_name"]: {
+                    entry["config_names"]: entry["config_value"]
+                    for entry in resource["config_entries"]
+                }
+                for response in responses
+                for resource in response.to_object()["resources"]
+                if resource["error_code"] == 0
+            }
+            if all(configs.get(t) for t in topics):
+                break
+            await asyncio.sleep(0.1)
     finally:
         await admin.close()
-    configs = {
-        resource["resource_name"]: {
-            entry["config_names"]: entry["config_value"] for entry in resource["config_entries"]
-        }
-        for response in responses
-        for resource in response.to_object()["resources"]
-    }
     return {t: (replicas[t], configs[t]) for t in topics}
 
 
