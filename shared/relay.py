@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -68,6 +68,18 @@ every event of its transaction (about 40 bytes each), and must stay well under t
 1 MB a record."""
 
 OutboxRow = Any  # a selected outbox row: seq, id, aggregateid, type, topic, payload, headers
+
+
+class ClaimedRow(NamedTuple):
+    """An outbox row claimed on PostgreSQL."""
+
+    seq: int
+    id: str
+    aggregateid: str
+    type: str
+    topic: str
+    payload: str
+    headers: str
 
 
 class RowsLeftBehind(Exception):
@@ -123,6 +135,7 @@ class OutboxRelay:
         self.leadership = Leadership(db, self.identity)
         self._producer: AIOKafkaProducer | None = None
         self._marking: _Marking | None = None
+        self._claim_sql: str | None = None
         self._unmarked = False
         """Marking a committed transaction's rows failed: a new producer recovers them."""
         self._stopping = asyncio.Event()
@@ -321,6 +334,8 @@ class OutboxRelay:
         not those of the transaction still being marked, which its own database transaction
         holds. A relay that has just taken the lead waits here for rows an old one still
         holds, so an aggregate's rows go out in order whoever sends them."""
+        if self.db.is_postgres:
+            return await self._claim_on_postgresql(session, after)
         t = self.table
         query = (
             select(t.c.seq, t.c.id, t.c.aggregateid, t.c.type, t.c.topic, t.c.payload, t.c.headers)
@@ -333,6 +348,24 @@ class OutboxRelay:
         if self.db.is_postgres:
             query = query.with_for_update()
         return list((await session.execute(query)).all())
+
+    async def _claim_on_postgresql(self, session: AsyncSession, after: int) -> list[OutboxRow]:
+        """`_claim` as one prepared statement on the session's own connection: its rows read
+        as asyncpg gives them cost a third of the relay's time outside the sends otherwise."""
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        if self._claim_sql is None:
+            table = connection.dialect.identifier_preparer.format_table(self.table)
+            self._claim_sql = (
+                "SELECT seq, id, aggregateid, type, topic, payload, headers "
+                f"FROM {table} WHERE published_at IS NULL AND seq > $1 "
+                "AND NOT (seq BETWEEN $2 AND $3) ORDER BY seq LIMIT $4 FOR UPDATE"
+            )
+        marking = self._marking
+        first, last = (marking.first_seq, marking.last_seq) if marking else (0, -1)
+        records = await driver.fetch(self._claim_sql, after, first, last, self.batch_size)
+        return [ClaimedRow._make(record) for record in records]
 
     def _seq_in(self, seqs: list[int]) -> ColumnElement[bool]:
         # One array parameter instead of an expanded IN list: cheaper to compile and plan.
