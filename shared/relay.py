@@ -284,9 +284,12 @@ class OutboxRelay:
             try:
                 for send in sends:  # most are done: cheaper than a callback on each
                     await send
-            finally:
+            except BaseException:
                 await asyncio.wait([checking])  # the session is free again only then
-            checking.result()
+                if not checking.cancelled():
+                    checking.exception()  # the failed send is what to report
+                raise
+            await checking
             await producer.commit_transaction()
         except BaseException:
             with contextlib.suppress(Exception):
