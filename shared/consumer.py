@@ -8,7 +8,8 @@ again later. Undecodable and permanently failing messages go to `<topic>.dlq` wi
 in headers and are kept in the `dead_letters` table; later messages of the same key are
 parked behind them (also dead-lettered, reason `parked`) until an operator re-drives them;
 only a topic orders its messages, so a key is parked on its topic alone. A poll's ordinary
-events go in one transaction; one behind fetches and decodes the next meanwhile (`polls`).
+events go in one transaction (`applier`); one behind fetches and decodes the next meanwhile
+(`polls`).
 """
 
 from __future__ import annotations
@@ -17,36 +18,23 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from shared import context, metrics
-from shared.db import Database, is_transient
-from shared.dead_letters import PARKED, UNKNOWN_REVISION, DeadLetters, describe, place_of
-from shared.event_handlers import Handler, HandlerRegistry, RetryLater, RetryPolicy, TransientError
-from shared.events.base import Event
+from shared import metrics
+from shared.applier import Applier
+from shared.db import Database
+from shared.dead_letters import PARKED, UNKNOWN_REVISION, DeadLetters
+from shared.event_handlers import HandlerRegistry, RetryLater, RetryPolicy
 from shared.events.catalog import EventCatalog, InvalidEventData, UnknownEventType
 from shared.events.envelope import Envelope, UndecodableEvent
-from shared.gathered import gathered_writes
 from shared.inbox import Inbox
 from shared.kafka import new_consumer, new_producer
 from shared.polls import Decoded, Poll, Stopped, done_offsets
 from shared.tables import PlatformTables
 
 log = logging.getLogger(__name__)
-
-SYSTEM_AGENCY = "system"
-
-
-@dataclass
-class _Outcome:
-    applied: bool = False
-    duplicate: bool = False
-    skipped: bool = False
-    dead: str | None = None
 
 
 class EventConsumer:
@@ -89,7 +77,7 @@ class EventConsumer:
         self._producer: AIOKafkaProducer | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._actor = context.Actor(subject=name, agency=SYSTEM_AGENCY)
+        self.applier = Applier(name, db, self.inbox, self.dead, self.retry)
         self.committed: dict[TopicPartition, int] = {}
         """The offset this consumer has committed on each partition it has read."""
         self.partitions: frozenset[TopicPartition] | None = None
@@ -285,7 +273,7 @@ class EventConsumer:
             metrics.EVENTS_FAILED.labels(self.name, envelope.type, "undecodable").inc()
             await self._dead_letter(message, envelope, "invalid", str(exc))
             return
-        outcome = await self._apply_with_retries(message, envelope, event, handler)
+        outcome = await self.applier.with_retries(message, envelope, event, handler)
         if outcome.dead is not None:
             metrics.EVENTS_FAILED.labels(self.name, envelope.type, "permanent").inc()
             await self._dead_letter(message, envelope, "handler-failed", outcome.dead)
@@ -304,92 +292,10 @@ class EventConsumer:
     async def _apply_together(
         self, runs: dict[TopicPartition, list[Decoded]]
     ) -> dict[TopicPartition, int]:
-        """Apply each partition's leading run of ordinary messages, all in one transaction, and
-        return how many of each partition it took (none: nothing). Ordinary means decodable, of
-        a known type, and of no parked key; if any of them fails, nothing is kept and each goes
-        the one-by-one way, with its retries and dead letters. A replay reads thousands of
-        events a second so."""
-        run = [item for items in runs.values() for item in items]
-        if len(run) < 2 or self._stopping.is_set():
+        """A poll's ordinary events together (`Applier.together`); none while stopping."""
+        if self._stopping.is_set():
             return {}
-        applied: list[tuple[str, str, datetime]] = []
-        duplicates: list[str] = []
-        try:
-            async with self.db.transaction() as session:
-                places = {p for m, *_ in run if (p := place_of(m)) is not None}
-                if places and await self.dead.blocks(session, places):
-                    return {}
-                fresh = await self.inbox.record(session, [e for _m, e, _ev, h in run if h])
-                async with gathered_writes(session):
-                    for message, envelope, event, handler in run:
-                        if handler is None:
-                            continue
-                        if envelope.id not in fresh:
-                            duplicates.append(envelope.type)
-                            continue
-                        fresh.discard(envelope.id)  # a second copy in one run is a duplicate
-                        with self._bound(envelope):
-                            await handler(session, event, envelope)
-                        applied.append((message.topic, envelope.type, envelope.time))
-        except Exception as exc:
-            log.info(
-                "consumer %s: %d events together failed (%r); one by one", self.name, len(run), exc
-            )
-            return {}
-        metrics.count_applied_together(self.name, applied)
-        for event_type in duplicates:
-            metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
-        return {tp: len(items) for tp, items in runs.items() if items}
-
-    def _bound(self, envelope: Envelope) -> contextlib.AbstractContextManager[None]:
-        return context.bound(
-            correlation=envelope.correlation_id,
-            causation=envelope.id,
-            trace=envelope.traceparent,
-            who=self._actor,
-        )
-
-    async def _apply_with_retries(
-        self, message: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler
-    ) -> _Outcome:
-        for attempt in range(1, self.retry.max_attempts + 1):
-            try:
-                return await self._apply(envelope, event, handler, place=place_of(message))
-            except Exception as exc:
-                if not (isinstance(exc, TransientError) or is_transient(exc)):
-                    log.error(
-                        "consumer %s: %s %s failed permanently: %r",
-                        self.name,
-                        envelope.type,
-                        envelope.id,
-                        exc,
-                    )
-                    return _Outcome(dead=describe(exc))
-                metrics.EVENTS_FAILED.labels(self.name, envelope.type, "transient").inc()
-                if attempt == self.retry.max_attempts:
-                    raise RetryLater(
-                        f"{envelope.type} {envelope.id} failed {attempt} times: {exc!r}"
-                    ) from exc
-                await asyncio.sleep(self.retry.delay(attempt))
-        raise AssertionError("unreachable")
-
-    async def _apply(
-        self,
-        envelope: Envelope,
-        event: Event,
-        handler: Handler,
-        *,
-        place: tuple[str, str] | None,
-    ) -> _Outcome:
-        """Apply one event unless its `place` (topic, key) is parked (None: do not check)."""
-        async with self.db.transaction() as session:
-            if place is not None and await self.dead.blocks(session, {place}):
-                return _Outcome(skipped=True)
-            if not await self.inbox.record(session, [envelope]):
-                return _Outcome(duplicate=True)
-            with self._bound(envelope):
-                await handler(session, event, envelope)
-        return _Outcome(applied=True)
+        return await self.applier.together(runs)
 
     async def _dead_letter(
         self, message: ConsumerRecord, envelope: Envelope | None, reason: str, error: str
@@ -412,6 +318,6 @@ class EventConsumer:
 
         async def apply(envelope: Envelope) -> None:
             handler = self.registry.handlers[envelope.type]
-            await self._apply(envelope, self.catalog.decode(envelope), handler, place=None)
+            await self.applier.once(envelope, self.catalog.decode(envelope), handler, place=None)
 
         return await self.dead.redrive(key, apply)

@@ -27,21 +27,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from pydantic_core import from_json
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    any_,
-    bindparam,
-    delete,
-    func,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import metrics
@@ -49,6 +38,7 @@ from shared.db import Database
 from shared.kafka import ensure_topics, new_producer
 from shared.leadership import Leadership
 from shared.outbox import Outbox, OutboxHousekeeping, StallWatch
+from shared.outbox_claims import OutboxClaims, OutboxRow, RowsLeftBehind
 from shared.relay_progress import (
     PROGRESS_CONFIG,
     last_published,
@@ -66,24 +56,6 @@ EVENTS_PER_TRANSACTION = 4_000
 """No more claims than this many rows, unless one claim holds more: the progress record names
 every event of its transaction (about 40 bytes each), and must stay well under the broker's
 1 MB a record."""
-
-OutboxRow = Any  # a selected outbox row: seq, id, aggregateid, type, topic, payload, headers
-
-
-class ClaimedRow(NamedTuple):
-    """An outbox row claimed on PostgreSQL."""
-
-    seq: int
-    id: str
-    aggregateid: str
-    type: str
-    topic: str
-    payload: str
-    headers: str
-
-
-class RowsLeftBehind(Exception):
-    """A batch was not committed: an older row became visible while it was claimed."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +90,7 @@ class OutboxRelay:
         self.service = service
         self.bootstrap_servers = bootstrap_servers
         self.batch_size = batch_size
+        self.claims = OutboxClaims(outbox.table, batch_size=batch_size, postgres=db.is_postgres)
         self.claims_per_transaction = max(
             1, min(CLAIMS_PER_TRANSACTION, EVENTS_PER_TRANSACTION // batch_size)
         )
@@ -135,7 +108,6 @@ class OutboxRelay:
         self.leadership = Leadership(db, self.identity)
         self._producer: AIOKafkaProducer | None = None
         self._marking: _Marking | None = None
-        self._claim_sql: str | None = None
         self._unmarked = False
         """Marking a committed transaction's rows failed: a new producer recovers them."""
         self._stopping = asyncio.Event()
@@ -197,11 +169,7 @@ class OutboxRelay:
         claiming = self.db.transaction()
         session = await claiming.__aenter__()
         try:
-            if self.db.is_postgres:
-                # Claims walk the unpublished rows in seq order. Without this, statistics
-                # taken while the outbox was nearly empty lead the planner to read and sort
-                # the whole backlog for each claim of a few hundred rows.
-                await session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            await self.claims.begin(session)
             rows = await self._claim(session)
             if rows:
                 with self.stalls.watching():
@@ -246,7 +214,7 @@ class OutboxRelay:
         """Mark the rows of a committed transaction and end the database transaction that
         claimed them (which releases their locks)."""
         try:
-            await self._mark(session, self._seq_in([row.seq for row in rows]))
+            await self.claims.mark(session, self.claims.seq_in([row.seq for row in rows]))
         except BaseException as exc:
             await claiming.__aexit__(type(exc), exc, exc.__traceback__)
             raise
@@ -280,7 +248,7 @@ class OutboxRelay:
             sends.append(await producer.send(self.progress_topic, key=key, value=value))
             await self.wait_marked()
             # Whether a row was left behind is asked while the broker acknowledges the sends.
-            checking = asyncio.ensure_future(self._check_none_left_behind(session, rows))
+            checking = asyncio.ensure_future(self.claims.check_none_left_behind(session, rows))
             try:
                 for send in sends:  # most are done: cheaper than a callback on each
                     await send
@@ -307,75 +275,11 @@ class OutboxRelay:
             headers=[(k, v.encode()) for k, v in from_json(row.headers).items()],
         )
 
-    async def _check_none_left_behind(self, session: AsyncSession, rows: list[OutboxRow]) -> None:
-        """Raise if an older row of an aggregate in `rows` is unpublished and not among them: a
-        writer's transaction that took its seq before a claim and committed after it. Sent
-        after the newer rows, it would follow a later event of its aggregate; the next attempt
-        claims it first. Other aggregates' late rows go in the next batch: order is kept per
-        aggregate only. (SQLite commits one writer at a time, so in the order of seq.)"""
-        if not self.db.is_postgres:
-            return
-        t = self.table
-        keys = sorted({row.aggregateid for row in rows})
-        unpublished = int(
-            await session.scalar(
-                select(func.count()).where(
-                    t.c.published_at.is_(None),
-                    t.c.seq <= rows[-1].seq,
-                    t.c.aggregateid.in_(keys),
-                )
-            )
-            or 0
-        )
-        if unpublished != len(rows):
-            raise RowsLeftBehind(
-                f"{unpublished - len(rows)} older events of its aggregates committed while this "
-                "batch was claimed"
-            )
-
     async def _claim(self, session: AsyncSession, *, after: int = 0) -> list[OutboxRow]:
-        """The next unpublished rows (after seq `after`), locked until the transaction ends;
-        not those of the transaction still being marked, which its own database transaction
-        holds. A relay that has just taken the lead waits here for rows an old one still
-        holds, so an aggregate's rows go out in order whoever sends them."""
-        if self.db.is_postgres:
-            return await self._claim_on_postgresql(session, after)
-        t = self.table
-        query = (
-            select(t.c.seq, t.c.id, t.c.aggregateid, t.c.type, t.c.topic, t.c.payload, t.c.headers)
-            .where(t.c.published_at.is_(None), t.c.seq > after)
-            .order_by(t.c.seq)
-            .limit(self.batch_size)
-        )
-        if self._marking is not None:
-            query = query.where(~t.c.seq.between(self._marking.first_seq, self._marking.last_seq))
-        if self.db.is_postgres:
-            query = query.with_for_update()
-        return list((await session.execute(query)).all())
-
-    async def _claim_on_postgresql(self, session: AsyncSession, after: int) -> list[OutboxRow]:
-        """`_claim` as one prepared statement on the session's own connection: its rows read
-        as asyncpg gives them cost a third of the relay's time outside the sends otherwise."""
-        connection = await session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        if self._claim_sql is None:
-            table = connection.dialect.identifier_preparer.format_table(self.table)
-            self._claim_sql = (
-                "SELECT seq, id, aggregateid, type, topic, payload, headers "
-                f"FROM {table} WHERE published_at IS NULL AND seq > $1 "
-                "AND NOT (seq BETWEEN $2 AND $3) ORDER BY seq LIMIT $4 FOR UPDATE"
-            )
+        """The next rows to send, but not those of the transaction still being marked."""
         marking = self._marking
-        first, last = (marking.first_seq, marking.last_seq) if marking else (0, -1)
-        records = await driver.fetch(self._claim_sql, after, first, last, self.batch_size)
-        return [ClaimedRow._make(record) for record in records]
-
-    def _seq_in(self, seqs: list[int]) -> ColumnElement[bool]:
-        # One array parameter instead of an expanded IN list: cheaper to compile and plan.
-        if self.db.is_postgres:
-            return self.table.c.seq == any_(bindparam("seqs", seqs, ARRAY(BigInteger)))
-        return self.table.c.seq.in_(seqs)
+        skipping = (marking.first_seq, marking.last_seq) if marking else None
+        return await self.claims.claim(session, after=after, skipping=skipping)
 
     async def _ensure_producer(self) -> AIOKafkaProducer | None:
         """The producer, once this relay leads and has marked what its predecessor's last
@@ -410,19 +314,13 @@ class OutboxRelay:
         if not ids:
             return
         async with self.db.transaction() as session:
-            marked = await self._mark(session, self.table.c.id.in_(ids))
+            marked = await self.claims.mark(session, self.claims.id_in(ids))
         if marked:
             log.info(
                 "outbox relay: marked %d events published by a transaction that committed "
                 "before the relay could mark them",
                 marked,
             )
-
-    async def _mark(self, session: AsyncSession, rows: ColumnElement[bool]) -> int:
-        """Mark the unpublished `rows` published: delete them. How many there were."""
-        t = self.table
-        result = await session.execute(delete(t).where(rows, t.c.published_at.is_(None)))
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def _close_producer(self) -> None:
         producer, self._producer = self._producer, None
