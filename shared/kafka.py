@@ -220,10 +220,14 @@ async def offsets_reader(
 
     async def read(topics: Iterable[str]) -> Offsets:
         """Each partition's first offset and its end, as a committed-only reader sees them."""
-        cluster = await reader._client.fetch_all_metadata()
+        wanted = sorted(set(topics))
+        # The client's own metadata, not a one-off copy: its offset requests find the leaders
+        # there, and would otherwise wait for a refresh of their own (most of a second).
+        await reader._client.set_topics(wanted)
+        cluster = reader._client.cluster
         partitions = [
             TopicPartition(topic, p)
-            for topic in sorted(set(topics))
+            for topic in wanted
             for p in sorted(cluster.partitions_for_topic(topic) or ())
         ]
         if not partitions:

@@ -86,26 +86,30 @@ class Rebuild:
 
     async def build(self, generation: Generation) -> Generation:
         """Fill `generation` from offset 0, and swap it in once it has caught up."""
-        consumers: Sequence[EventConsumer] = ()
+        consumers: list[EventConsumer] = []
         helpers = self.helpers_of(generation) if self.helpers_of else Helpers([], {}, 0)
         try:
             await helpers.start()
             database = self.generations.database(generation)
             await self.migrate(database)
-            consumers = self.consumers_of(database, generation)
+            mine = self.consumers_of(database, generation)
             async with offsets_reader(self.bootstrap_servers) as offsets:
-                reads = _reads(consumers, *await offsets(_topics(consumers)))
-                mine, *theirs = split(reads, helpers.count + 1)
+                reads = _reads(mine, *await offsets(_topics(mine)))
+                shares = split(reads, helpers.count + 1)
+                # This process reads every share until the helpers are ready for theirs.
+                stand_ins = [self.consumers_of(database, generation) for _ in shares[1:]]
+                for share, readers in zip(shares, [mine, *stand_ins], strict=True):
+                    for consumer in readers:
+                        consumer.read_only(share.get(consumer.group_id, ()))
+                        consumers.append(consumer)
+                        consumer.start()
                 try:
-                    await helpers.go(theirs)
+                    await helpers.go(shares[1:], stand_ins)
                 except HelperFailed:
                     # A helper that finds its generation no longer building exits at once.
                     if (await self.generations.get(generation.id)).state is State.ABORTING:
                         raise Aborted("an operator stopped it") from None
                     raise
-                for consumer in consumers:
-                    consumer.read_only(mine.get(consumer.group_id, ()))
-                    consumer.start()
                 await self._until_caught_up(generation, consumers, helpers, offsets, reads)
             live = await self.generations.swap(generation)
         except BaseException as exc:
@@ -205,20 +209,27 @@ def _progress(
     begin: dict[TopicPartition, int],
     end: dict[TopicPartition, int],
 ) -> tuple[int, int, bool]:
-    """Events read and to read over the partitions the rebuild split (read here or by a
-    helper), and whether any is behind. A partition made since is read after the swap."""
+    """Events read and to read over the partitions the rebuild split (read here, by a
+    stand-in, or by a helper), and whether any is behind. A partition made since is read after
+    the swap."""
+    committed: dict[tuple[str, TopicPartition], int] = {}
+    for group in {consumer.group_id for consumer in consumers}:
+        for tp, offset in helpers.committed(group).items():
+            committed[group, tp] = offset
+    for consumer in consumers:
+        for tp, offset in consumer.committed.items():
+            at = committed.get((consumer.group_id, tp), offset)
+            committed[consumer.group_id, tp] = max(at, offset)
     done = total = 0
     behind = False
-    for consumer in consumers:
-        elsewhere = helpers.committed(consumer.group_id)
-        for group, tp in reads:
-            if group != consumer.group_id or tp not in end:
-                continue
-            first, last = begin.get(tp, 0), end[tp]
-            at = max(consumer.committed.get(tp, first), elsewhere.get(tp, first), first)
-            total += last - first
-            done += min(at, last) - first
-            behind = behind or at < last
+    for group, tp in reads:
+        if tp not in end:
+            continue
+        first, last = begin.get(tp, 0), end[tp]
+        at = max(committed.get((group, tp), first), first)
+        total += last - first
+        done += min(at, last) - first
+        behind = behind or at < last
     return done, total, behind
 
 

@@ -7,9 +7,12 @@ its own process and its helpers (`split`, about as many events each), so every p
 read by one of them, in order, and no rebalance moves one halfway.
 
 The rebuild starts its helpers first, and they load the service's code while it makes the
-generation's tables. Each says `ready` on its standard output; once all have, the rebuild
-writes `go` with each helper's share on its standard input and starts its own consumers on
-its own share. A helper then reports
+generation's tables. It does not wait for them: its own process starts reading every share at
+once, a helper's share with stand-in consumers. Each helper says `ready` on its standard output;
+the rebuild then stops that share's stand-ins (their last commits made) and writes `go` with
+the share on the helper's standard input, and the helper's consumers go on from those commits.
+The stand-ins read a helper's share about as far as the rebuild's own consumers read its own,
+so the shares stay about even. A helper then reports
 what its consumers commit as lines on its standard output, which the rebuild adds to its own
 consumers' progress to know when the generation has caught up. It stops, its last commits
 made, when its standard input closes: when the rebuild is done with it, or when the rebuild's
@@ -88,27 +91,32 @@ class Helpers:
             helper.reader = asyncio.create_task(self._read(helper), name="rebuild-helper")
             self._helpers.append(helper)
 
-    async def go(self, shares: Sequence[Share]) -> None:
-        """Wait until every helper is ready, then set each reading its share."""
-        assert len(shares) == len(self._helpers)
-        for helper in self._helpers:
-            ended = asyncio.ensure_future(helper.process.wait())
-            ready = asyncio.ensure_future(helper.ready.wait())
-            try:
-                await asyncio.wait(
-                    (ended, ready), timeout=READY_WAIT_S, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                ended.cancel()
-                ready.cancel()
-            if not helper.ready.is_set():
-                raise helper.failed()
-        for helper, share in zip(self._helpers, shares, strict=True):
-            assert helper.process.stdin is not None
-            helper.process.stdin.write(_go(share))
-            await helper.process.stdin.drain()
+    async def go(
+        self, shares: Sequence[Share], stand_ins: Sequence[Sequence[EventConsumer]]
+    ) -> None:
+        """As each helper gets ready, hand it its share: stop the consumers that have read the
+        share meanwhile (their last commits made), and set the helper reading from there."""
+        assert len(shares) == len(self._helpers) == len(stand_ins)
+        await asyncio.gather(*map(self._go, self._helpers, shares, stand_ins))
         if self._helpers:
             log.info("rebuild: %d helper process(es) read their share", self.count)
+
+    async def _go(self, helper: _Helper, share: Share, stand_ins: Sequence[EventConsumer]) -> None:
+        ended = asyncio.ensure_future(helper.process.wait())
+        ready = asyncio.ensure_future(helper.ready.wait())
+        try:
+            await asyncio.wait(
+                (ended, ready), timeout=READY_WAIT_S, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            ended.cancel()
+            ready.cancel()
+        if not helper.ready.is_set():
+            raise helper.failed()
+        await asyncio.gather(*(consumer.stop() for consumer in stand_ins))
+        assert helper.process.stdin is not None
+        helper.process.stdin.write(_go(share))
+        await helper.process.stdin.drain()
 
     def committed(self, group: str) -> dict[TopicPartition, int]:
         """The furthest each helper has committed on each partition of `group`."""
@@ -125,12 +133,12 @@ class Helpers:
                 raise helper.failed()
 
     async def stop(self) -> None:
-        """Close each helper's input, and wait for it to stop (kill it if it does not)."""
-        helpers, self._helpers = self._helpers, []
-        for helper in helpers:
+        """Close each helper's input, and wait for it to stop (kill it if it does not). What
+        the helpers committed stays known."""
+        for helper in self._helpers:
             if helper.process.stdin is not None:
                 helper.process.stdin.close()
-        for helper in helpers:
+        for helper in self._helpers:
             try:
                 await asyncio.wait_for(helper.process.wait(), STOP_WAIT_S)
             except TimeoutError:

@@ -216,8 +216,8 @@ class ServiceSpec(Generic[S]):
     ) -> Rebuild:
         """A live rebuild of the service's projections (it must have a generations table); its
         consumers take bigger polls than the live ones, and on PostgreSQL helper processes
-        (`ccn rebuild <service> --helping <generation>`) join them, up to the rebuild's
-        `rebuild_workers` processes in all."""
+        (`ccn rebuild <service> --helping <generation>`) read a share of the partitions each,
+        up to the rebuild's `rebuild_workers` processes in all."""
         helpers = 0 if generations.base.is_sqlite else settings.rebuild_workers - 1
         # A helper is a new member of the groups: the process's static name is not its own.
         env = {**os.environ, **settings.to_env(), "CCN_INSTANCE_ID": ""}

@@ -49,10 +49,9 @@ class Settings(BaseSettings):
         2,
         ge=1,
         le=32,
-        description="processes a rebuild reads the topics with, its own and helpers that join "
-        "its consumer groups, so that Kafka splits the partitions between them (PostgreSQL "
-        "only; on SQLite, one); more than the machine's cores or the topics' partitions gains "
-        "nothing",
+        description="processes a rebuild reads the topics with, its own and helpers it splits "
+        "the partitions with, about as many events each (PostgreSQL only; on SQLite, one); more "
+        "than the machine's cores or the topics' partitions gains nothing",
     )
     instance_id: str = Field(
         "",

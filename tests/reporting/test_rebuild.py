@@ -5,19 +5,24 @@ that stops leaves the live generation serving."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 from sqlalchemy import select, text
 
 from services.reporting import tables
 from services.reporting.app import service
 from shared.db import Database
 from shared.generations import Generation, Generations
-from shared.rebuild_workers import HelperFailed
+from shared.kafka import topic_offsets
+from shared.rebuild_workers import HelperFailed, Helpers, split
 from shared.service import HELPER_COMMAND
 from tests.apis import problem
 from tests.kafka_tools import unread, wait_until
@@ -243,6 +248,81 @@ async def test_a_rebuild_whose_helper_dies_fails_and_changes_nothing(
     listed = await generations.listed()
     assert listed[-1].state == "failed" and "HelperFailed" in (listed[-1].error or "")
     assert (await generations.live()).id == live.id
+
+
+async def _committed(
+    bootstrap: str, generation: Generation
+) -> dict[tuple[str, TopicPartition], int]:
+    """What `generation`'s consumer groups have committed on the broker, by group and partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed = {}
+        for projection in service.projections:
+            group = generation.group(f"{service.name}.{projection.name}")
+            with contextlib.suppress(GroupCoordinatorNotAvailableError):
+                for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
+                    committed[group, tp] = meta.offset
+        return committed
+    finally:
+        await admin.close()
+
+
+async def test_a_helper_late_to_load_goes_on_from_where_the_rebuild_read_its_share(
+    reporting: Reporting, tmp_path: Path
+) -> None:
+    # Many tenants, applied an event a transaction: the rebuild's own process is still reading
+    # the helper's share when the helper is let through.
+    c = _cluster(HAI_DUONG, "Cụm công nghiệp Việt Hòa")
+    tenants = [e for t in range(100) for e in _tenant(c, "company", 10 + t, "1", "2020-05-01")[0]]
+    await reporting.publish(*_lifecycle(c), *tenants)
+    generations: Generations = reporting.app.state.rebuilds.generations
+    served = reporting.app.state.settings
+    # What one process alone rebuilds from these topics, to compare with.
+    alone = service.rebuild(served.model_copy(update={"rebuild_workers": 1}), generations)
+    by_one = generations.database(await alone.run("test"))
+    settings = served.model_copy(update={"rebuild_max_poll_records": 1})
+    rebuild = service.rebuild(settings, generations)
+    gate = tmp_path / "loaded"
+    made: list[Helpers] = []
+
+    def gated(generation: Generation) -> Helpers:
+        command = [*HELPER_COMMAND, "rebuild", "reporting", "--helping", str(generation.id)]
+        wait = 'while [ ! -e "$0" ]; do sleep 0.02; done; exec "$@"'
+        env = {**os.environ, **settings.to_env(), "CCN_INSTANCE_ID": ""}
+        made.append(Helpers(["sh", "-c", wait, str(gate), *command], env, 1))
+        return made[-1]
+
+    rebuild.helpers_of = gated
+    generation = await rebuild.begin("test")
+    begin, end = await topic_offsets(reporting.bootstrap, service.consumed_topics())
+    reads = {
+        (generation.group(f"{service.name}.{projection.name}"), tp): last - begin.get(tp, 0)
+        for projection in service.projections
+        for tp, last in end.items()
+        if tp.topic in projection.handlers.topics
+    }
+    theirs = [(group, tp) for group, tps in split(reads, 2)[1].items() for tp in tps]
+    building = asyncio.create_task(rebuild.build(generation))
+
+    async def partly_read() -> list[tuple[str, TopicPartition]]:
+        """The helper's partitions that the rebuild's own process has begun and not finished."""
+        assert not building.done(), building
+        committed = await _committed(reporting.bootstrap, generation)
+        return [read for read in theirs if 0 < committed.get(read, 0) < end[read[1]]]
+
+    assert await wait_until(partly_read, timeout_s=120, every_s=0.02)
+    at_the_gate = await _committed(reporting.bootstrap, generation)
+    gate.touch()
+    live = await asyncio.wait_for(building, timeout=300)
+
+    # The helper read on from the commits it found, on partitions begun and not finished.
+    helped = {(group, tp): o for group, _ in theirs for tp, o in made[0].committed(group).items()}
+    went_on = [read for read in theirs if 0 < at_the_gate.get(read, 0) < helped.get(read, 0)]
+    assert went_on, (at_the_gate, helped)
+    rebuilt = await _contents(generations.database(live))
+    assert rebuilt == await _contents(by_one)
+    assert len(rebuilt["tenancies"]) >= 100
 
 
 async def test_a_helper_refuses_a_generation_that_is_not_being_built(
