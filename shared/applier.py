@@ -5,7 +5,6 @@ and one event at a time with its retries, unless its key is parked behind a dead
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,8 +64,7 @@ class Applier:
         duplicates: list[str] = []
         try:
             async with self.db.transaction() as session:
-                places = {p for m, *_ in run if (p := place_of(m)) is not None}
-                if places and await self.dead.blocks(session, places):
+                if await self.dead.blocks(session, (place_of(m) for m, *_ in run)):
                     return {}
                 fresh = await self.inbox.record(session, [e for _m, e, _ev, h in run if h])
                 async with gathered_writes(session):
@@ -90,7 +88,7 @@ class Applier:
             metrics.EVENTS_DUPLICATE.labels(self.name, event_type).inc()
         return {tp: len(items) for tp, items in runs.items() if items}
 
-    def _bound(self, envelope: Envelope) -> contextlib.AbstractContextManager[None]:
+    def _bound(self, envelope: Envelope) -> context.bound:
         return context.bound(
             correlation=envelope.correlation_id,
             causation=envelope.id,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import Any
 
 from shared.ids import new_id
 
@@ -35,22 +34,34 @@ def new_traceparent() -> str:
     return f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"
 
 
-@contextmanager
-def bound(
-    *,
-    correlation: str | None = None,
-    causation: str | None = None,
-    trace: str | None = None,
-    who: Actor | None = None,
-) -> Iterator[None]:
-    """Set the context for a block of work and restore the previous one afterwards."""
-    correlation_token = correlation_id.set(correlation)
-    causation_token = causation_id.set(causation)
-    trace_token = traceparent.set(trace)
-    actor_token = actor.set(who)
-    try:
-        yield
-    finally:
+class bound:
+    """Set the context for a block of work and restore the previous one afterwards. A class,
+    not a generator: a replay enters one for each event it applies."""
+
+    __slots__ = ("_tokens", "_values")
+
+    def __init__(
+        self,
+        *,
+        correlation: str | None = None,
+        causation: str | None = None,
+        trace: str | None = None,
+        who: Actor | None = None,
+    ) -> None:
+        self._values = (correlation, causation, trace, who)
+        self._tokens: tuple[Token[Any], ...] = ()
+
+    def __enter__(self) -> None:
+        correlation, causation, trace, who = self._values
+        self._tokens = (
+            correlation_id.set(correlation),
+            causation_id.set(causation),
+            traceparent.set(trace),
+            actor.set(who),
+        )
+
+    def __exit__(self, *_exc: object) -> None:
+        correlation_token, causation_token, trace_token, actor_token = self._tokens
         actor.reset(actor_token)
         traceparent.reset(trace_token)
         causation_id.reset(causation_token)

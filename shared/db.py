@@ -158,8 +158,11 @@ class Database:
 
 
 def _dialect(session: AsyncSession) -> Any:
-    assert session.bind is not None
-    return postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    # The session's own engine (a plain attribute), not the async proxies of it: a replay
+    # asks this for every row it writes.
+    bind = session.sync_session.bind
+    assert bind is not None
+    return postgresql if bind.dialect.name == "postgresql" else sqlite
 
 
 ORDINALITY = "ordinality_"

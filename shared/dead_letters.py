@@ -47,20 +47,22 @@ class DeadLetters:
         query = select(t).where(t.c.consumer == self.consumer, t.c.status.in_(BLOCKING))
         return query if key is None else query.where(t.c.key == key)
 
-    async def blocks(self, session: AsyncSession, places: set[tuple[str, str]]) -> bool:
-        """True if any (topic, key) has a dead or parked message: its later ones must wait.
-        Only a topic orders its messages: a key shared by two topics (two aggregates of one
-        id) parks each apart.
+    async def blocks(self, session: AsyncSession, places: Iterable[tuple[str, str] | None]) -> bool:
+        """True if any (topic, key) has a dead or parked message: its later ones must wait
+        (None: a message without a key, which nothing blocks). Only a topic orders its
+        messages: a key shared by two topics (two aggregates of one id) parks each apart.
 
         A consumer has no blocking message at all nearly always: one short query, the same
-        for every batch, says so before the one that names each of the batch's keys."""
+        for every batch, says so before `places` is read, and the one that names each of the
+        batch's keys is asked."""
         t = self.table
-        if not places:
-            return False
         blocking = await session.execute(self._blocking().with_only_columns(t.c.seq).limit(1))
         if blocking.first() is None:
             return False
-        query = self._blocking().where(tuple_(t.c.topic, t.c.key).in_(sorted(places)))
+        named = sorted({place for place in places if place is not None})
+        if not named:
+            return False
+        query = self._blocking().where(tuple_(t.c.topic, t.c.key).in_(named))
         found = await session.execute(query.with_only_columns(t.c.seq).limit(1))
         return found.first() is not None
 

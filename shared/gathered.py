@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from asyncpg.exceptions import IntegrityConstraintViolationError
@@ -126,11 +127,17 @@ class Columnar:
         assert self.copied_into is not None
         columns = [self.copied_into.c[name] for name in self.columns]
         processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-        records = [tuple(row[name] for name in self.columns) for row in self.unique_rows(rows)]
-        if any(processors):
-            records = [
-                tuple(p(v) if p else v for p, v in zip(processors, r, strict=True)) for r in records
-            ]
+        converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+        values, single = itemgetter(*self.columns), len(self.columns) == 1
+        records: list[tuple[Any, ...]] = []
+        for row in self.unique_rows(rows):
+            record = (values(row),) if single else values(row)
+            if converted:
+                changed = list(record)
+                for i, process in converted:
+                    changed[i] = process(changed[i])
+                record = tuple(changed)
+            records.append(record)
         return records
 
 
