@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from shared.db import Database, new_metadata
 from shared.events import Envelope, Event
+from shared.interpreter import settle
 from shared.kafka import ensure_topics, new_producer
 from shared.localinfra import KafkaBroker, PostgresServer
 from shared.outbox import Outbox
@@ -115,6 +116,7 @@ async def measure(broker: KafkaBroker, pg: PostgresServer, n: int, batch: int) -
     await ensure_topics(broker.bootstrap, [topic, topic + ".bare"], with_dlq=False)
 
     fill_s = await fill_outbox(db, outbox, n)
+    settle()  # the interpreter as `ccn serve` sets it up, for both
     relay_s = await time_relay(db, outbox, broker.bootstrap, n, batch)
     bare_s = await time_bare_producer(broker.bootstrap, topic + ".bare", n)
     await db.dispose()

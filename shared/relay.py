@@ -27,7 +27,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from pydantic_core import from_json
@@ -39,6 +38,7 @@ from shared.kafka import ensure_topics, new_producer
 from shared.leadership import Leadership
 from shared.outbox import Outbox, OutboxHousekeeping, StallWatch
 from shared.outbox_claims import OutboxClaims, OutboxRow, RowsLeftBehind
+from shared.record_batches import Partitions, RecordBatches
 from shared.relay_progress import (
     PROGRESS_CONFIG,
     last_published,
@@ -49,10 +49,11 @@ from shared.relay_progress import (
 
 log = logging.getLogger(__name__)
 
-CLAIMS_PER_TRANSACTION = 8
+CLAIMS_PER_TRANSACTION = 16
 """How many claims of `batch_size` rows one Kafka transaction may carry: the next claim is
-read while the rows before it are sent, and each transaction's commit costs the relay a wait."""
-EVENTS_PER_TRANSACTION = 4_000
+read while the rows before it are batched, and each transaction's commit costs the relay a
+wait."""
+EVENTS_PER_TRANSACTION = 8_000
 """No more claims than this many rows, unless one claim holds more: the progress record names
 every event of its transaction (about 40 bytes each), and must stay well under the broker's
 1 MB a record."""
@@ -107,6 +108,7 @@ class OutboxRelay:
         )
         self.leadership = Leadership(db, self.identity)
         self._producer: AIOKafkaProducer | None = None
+        self._partitions = Partitions()
         self._marking: _Marking | None = None
         self._unmarked = False
         """Marking a committed transaction's rows failed: a new producer recovers them."""
@@ -224,19 +226,20 @@ class OutboxRelay:
         self, producer: AIOKafkaProducer, session: AsyncSession, first: list[OutboxRow]
     ) -> list[OutboxRow]:
         """Send `first` and the rows claimed after it — each claim read while the rows before
-        it are sent — up to `claims_per_transaction` claims, then their progress record, and
-        commit the transaction once the previous one is marked and no row older than these was
-        left behind; the rows it published."""
+        it are batched (`shared.record_batches`) — up to `claims_per_transaction` claims, then
+        their progress record, and commit the transaction once the previous one is marked and
+        no row older than these was left behind; the rows it published."""
         await producer.begin_transaction()
         try:
-            rows, sends, claimed = [], [], first
+            rows, claimed = [], first
+            batches = RecordBatches(producer, self._partitions)
             for claims in range(1, self.claims_per_transaction + 1):
                 next_claim = None
                 if len(claimed) == self.batch_size and claims < self.claims_per_transaction:
                     next_claim = asyncio.create_task(self._claim(session, after=claimed[-1].seq))
-                    await asyncio.sleep(0)  # it sends its query; sends rarely let it run
+                    await asyncio.sleep(0)  # it sends its query while the rows are batched
                 try:
-                    sends += [await self._send(producer, row) for row in claimed]
+                    await _batched(batches, claimed)
                 finally:
                     if next_claim is not None:  # the session ends only once its statement has
                         await asyncio.wait([next_claim])
@@ -244,13 +247,14 @@ class OutboxRelay:
                 if next_claim is None:
                     break
                 claimed = next_claim.result()
+            sends = await batches.send_all()
             key, value = progress_record(self.identity, [row.id for row in rows])
             sends.append(await producer.send(self.progress_topic, key=key, value=value))
             await self.wait_marked()
             # Whether a row was left behind is asked while the broker acknowledges the sends.
             checking = asyncio.ensure_future(self.claims.check_none_left_behind(session, rows))
             try:
-                for send in sends:  # most are done: cheaper than a callback on each
+                for send in sends:  # a batch each: most are done by now
                     await send
             except BaseException:
                 await asyncio.wait([checking])  # the session is free again only then
@@ -264,16 +268,6 @@ class OutboxRelay:
                 await producer.abort_transaction()
             raise
         return rows
-
-    @staticmethod
-    async def _send(producer: AIOKafkaProducer, row: OutboxRow) -> asyncio.Future[Any]:
-        return await producer.send(
-            row.topic,
-            value=row.payload.encode(),
-            key=row.aggregateid.encode(),
-            # pydantic's parser: half the standard library's time on these headers.
-            headers=[(k, v.encode()) for k, v in from_json(row.headers).items()],
-        )
 
     async def _claim(self, session: AsyncSession, *, after: int = 0) -> list[OutboxRow]:
         """The next rows to send, but not those of the transaction still being marked."""
@@ -331,3 +325,17 @@ class OutboxRelay:
     async def refresh_stats(self) -> tuple[int, float]:
         """Update the backlog gauges; return (unpublished rows, age of the oldest in seconds)."""
         return await self.housekeeping.refresh_stats()
+
+
+async def _batched(batches: RecordBatches, rows: list[OutboxRow]) -> None:
+    """Add the rows to the transaction's record batches, and send those that are full."""
+    await batches.know(row.topic for row in rows)
+    for row in rows:
+        batches.add(
+            row.topic,
+            row.aggregateid.encode(),
+            row.payload.encode(),
+            # pydantic's parser: half the standard library's time on these headers.
+            [(k, v.encode()) for k, v in from_json(row.headers).items()],
+        )
+    await batches.send_full()

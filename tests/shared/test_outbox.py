@@ -209,10 +209,28 @@ async def test_relay_loses_nothing_across_a_broker_restart(
         assert first_seen == list(range(next_seq[key])), key
 
 
+class Recorded:
+    """A real record batch that remembers the values appended to it."""
+
+    def __init__(self, batch: Any) -> None:
+        self.batch = batch
+        self.values: list[bytes] = []
+
+    def append(self, **record: Any) -> Any:
+        appended = self.batch.append(**record)
+        if appended is not None:
+            self.values.append(record["value"])
+        return appended
+
+    def close(self) -> None:
+        self.batch.close()
+
+
 class Faulty:
-    """A real transactional producer whose chosen sends fail, or whose commit goes through
-    and then reports an error, as a relay killed right after the broker took its batch; or
-    that is dead: it tells the broker nothing more, not even to abort its transaction."""
+    """A real transactional producer whose sends of chosen events fail (a batch holding one
+    fails whole), or whose commit goes through and then reports an error, as a relay killed
+    right after the broker took its batch; or that is dead: it tells the broker nothing more,
+    not even to abort its transaction."""
 
     def __init__(self, producer: AIOKafkaProducer, *, fail_seqs: set[int] = frozenset()) -> None:
         self.producer = producer
@@ -224,9 +242,12 @@ class Faulty:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.producer, name)
 
-    async def send(self, topic: str, **kwargs: Any) -> asyncio.Future[Any]:
-        sent = await self.producer.send(topic, **kwargs)
-        if kwargs.get("headers") and json.loads(kwargs["value"])["seq"] in self.fail_seqs:
+    def create_batch(self) -> Recorded:
+        return Recorded(self.producer.create_batch())
+
+    async def send_batch(self, batch: Recorded, topic: str, **kwargs: Any) -> asyncio.Future[Any]:
+        sent = await self.producer.send_batch(batch.batch, topic, **kwargs)
+        if any(json.loads(value)["seq"] in self.fail_seqs for value in batch.values):
             failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
             failed.set_exception(KafkaTimeoutError("the broker did not take this send"))
             return failed
