@@ -96,8 +96,14 @@ class Helpers:
     ) -> None:
         """As each helper gets ready, hand it its share: stop the consumers that have read the
         share meanwhile (their last commits made), and set the helper reading from there."""
-        assert len(shares) == len(self._helpers) == len(stand_ins)
-        await asyncio.gather(*map(self._go, self._helpers, shares, stand_ins))
+        each = zip(self._helpers, shares, stand_ins, strict=True)
+        handing = [asyncio.ensure_future(self._go(*helping)) for helping in each]
+        try:
+            await asyncio.gather(*handing)
+        finally:  # one failed: the others stop waiting, and how each ended is taken
+            for hand in handing:
+                hand.cancel()
+            await asyncio.gather(*handing, return_exceptions=True)
         if self._helpers:
             log.info("rebuild: %d helper process(es) read their share", self.count)
 
