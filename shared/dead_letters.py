@@ -53,8 +53,7 @@ class DeadLetters:
         messages: a key shared by two topics (two aggregates of one id) parks each apart.
 
         A consumer has no blocking message at all nearly always: one short query, the same
-        for every batch, says so before `places` is read, and the one that names each of the
-        batch's keys is asked."""
+        for every batch, says so; only otherwise are `places` read, and named in a second."""
         t = self.table
         blocking = await session.execute(self._blocking().with_only_columns(t.c.seq).limit(1))
         if blocking.first() is None:
