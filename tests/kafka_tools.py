@@ -137,23 +137,36 @@ async def setup_service_db(db: Database, contract: Contract, bootstrap: str) -> 
     await ensure_topics(bootstrap, contract.catalog.topics())
 
 
+async def committed_offsets(
+    bootstrap: str, spec: ServiceSpec[Any], generation: Generation = BASE
+) -> dict[tuple[str, TopicPartition], int]:
+    """What the service's consumer groups (in `generation`) have committed on the broker, by
+    group and partition."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        committed: dict[tuple[str, TopicPartition], int] = {}
+        for projection in spec.projections:
+            group = generation.group(f"{spec.name}.{projection.name}")
+            try:
+                offsets = await admin.list_consumer_group_offsets(group)
+            except GroupCoordinatorNotAvailableError:
+                continue  # no group has committed anything on this broker yet
+            committed.update(((group, tp), meta.offset) for tp, meta in offsets.items())
+        return committed
+    finally:
+        await admin.close()
+
+
 async def unread(bootstrap: str, spec: ServiceSpec[Any], generation: Generation = BASE) -> int:
     """How many events the service's consumer groups (in `generation`) have not committed,
     each group over the topics it reads."""
     _begin, end = await topic_offsets(bootstrap, spec.consumed_topics())
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        left = 0
-        for projection in spec.projections:
-            group = generation.group(f"{spec.name}.{projection.name}")
-            try:
-                committed = await admin.list_consumer_group_offsets(group)
-            except GroupCoordinatorNotAvailableError:
-                committed = {}  # no group has committed anything on this broker yet
-            for tp, last in end.items():
-                if tp.topic in projection.handlers.topics:
-                    left += max(0, last - (committed[tp].offset if tp in committed else 0))
-        return left
-    finally:
-        await admin.close()
+    committed = await committed_offsets(bootstrap, spec, generation)
+    left = 0
+    for projection in spec.projections:
+        group = generation.group(f"{spec.name}.{projection.name}")
+        for tp, last in end.items():
+            if tp.topic in projection.handlers.topics:
+                left += max(0, last - committed.get((group, tp), 0))
+    return left

@@ -5,7 +5,6 @@ that stops leaves the live generation serving."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 from collections.abc import Sequence
@@ -13,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import GroupCoordinatorNotAvailableError
 from sqlalchemy import select, text
 
 from services.reporting import tables
@@ -25,7 +22,7 @@ from shared.kafka import topic_offsets
 from shared.rebuild_workers import HelperFailed, Helpers, split
 from shared.service import HELPER_COMMAND
 from tests.apis import problem
-from tests.kafka_tools import unread, wait_until
+from tests.kafka_tools import committed_offsets, unread, wait_until
 from tests.reporting.factory import Reporting
 from tests.reporting.test_cluster_reports import _cluster, _lifecycle, _tenant
 
@@ -250,24 +247,6 @@ async def test_a_rebuild_whose_helper_dies_fails_and_changes_nothing(
     assert (await generations.live()).id == live.id
 
 
-async def _committed(
-    bootstrap: str, generation: Generation
-) -> dict[tuple[str, TopicPartition], int]:
-    """What `generation`'s consumer groups have committed on the broker, by group and partition."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        committed = {}
-        for projection in service.projections:
-            group = generation.group(f"{service.name}.{projection.name}")
-            with contextlib.suppress(GroupCoordinatorNotAvailableError):
-                for tp, meta in (await admin.list_consumer_group_offsets(group)).items():
-                    committed[group, tp] = meta.offset
-        return committed
-    finally:
-        await admin.close()
-
-
 async def test_a_helper_late_to_load_goes_on_from_where_the_rebuild_read_its_share(
     reporting: Reporting, tmp_path: Path
 ) -> None:
@@ -285,13 +264,16 @@ async def test_a_helper_late_to_load_goes_on_from_where_the_rebuild_read_its_sha
     rebuild = service.rebuild(settings, generations)
     gate = tmp_path / "loaded"
     made: list[Helpers] = []
+    helpers_of = rebuild.helpers_of
+    assert helpers_of is not None
 
     def gated(generation: Generation) -> Helpers:
-        command = [*HELPER_COMMAND, "rebuild", "reporting", "--helping", str(generation.id)]
+        """The service's own helpers, each held back until the gate file is there."""
+        helpers = helpers_of(generation)
         wait = 'while [ ! -e "$0" ]; do sleep 0.02; done; exec "$@"'
-        env = {**os.environ, **settings.to_env(), "CCN_INSTANCE_ID": ""}
-        made.append(Helpers(["sh", "-c", wait, str(gate), *command], env, 1))
-        return made[-1]
+        helpers.command = ["sh", "-c", wait, str(gate), *helpers.command]
+        made.append(helpers)
+        return helpers
 
     rebuild.helpers_of = gated
     generation = await rebuild.begin("test")
@@ -308,11 +290,11 @@ async def test_a_helper_late_to_load_goes_on_from_where_the_rebuild_read_its_sha
     async def partly_read() -> list[tuple[str, TopicPartition]]:
         """The helper's partitions that the rebuild's own process has begun and not finished."""
         assert not building.done(), building
-        committed = await _committed(reporting.bootstrap, generation)
+        committed = await committed_offsets(reporting.bootstrap, service, generation)
         return [read for read in theirs if 0 < committed.get(read, 0) < end[read[1]]]
 
     assert await wait_until(partly_read, timeout_s=120, every_s=0.02)
-    at_the_gate = await _committed(reporting.bootstrap, generation)
+    at_the_gate = await committed_offsets(reporting.bootstrap, service, generation)
     gate.touch()
     live = await asyncio.wait_for(building, timeout=300)
 
