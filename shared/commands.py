@@ -4,8 +4,9 @@ A handler takes a `UnitOfWork` first and its inputs as keyword arguments. It loa
 touches, authorizes the caller for every one of those records (`uow.authorize(permit)`),
 checks preconditions, applies the domain's rules, saves, and records the events the domain
 returned. It never commits: the runner commits the state, its events (the outbox) and the
-idempotent response together, or rolls all of it back. A route is then: parse, `run` one
-handler, return its view.
+idempotent response together, or rolls all of it back. Its adds, saves and events travel to the
+database together (`shared.held_writes`), before its next read and when it returns. A route is
+then: parse, `run` one handler, return its view.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from shared.auth import CurrentPrincipal
 from shared.context import Actor
 from shared.db import Sessions
 from shared.events.base import Event
+from shared.held_writes import writes_held
 from shared.idempotency import (
     HEADER,
     IdempotencyKeys,
@@ -112,7 +114,8 @@ class Commands(Generic[S]):
                     stored.check_replay(caller, fingerprint, key)
                     return Outcome(stored.status_code, stored.headers, replayed=stored)
             uow = UnitOfWork(session, caller, self.rules, self.outbox)
-            view = await action(uow)
+            async with writes_held(session):
+                view = await action(uow)
             outcome = Outcome(status_code, headers(view), view=view)
             if key is not None:
                 remembered = StoredResponse(

@@ -1,8 +1,9 @@
 """Transactional outbox: events commit with the state change; the relay (`shared.relay`)
 publishes them to Kafka.
 
-`Outbox.add` inserts the event in the caller's transaction, and wakes the relay when the
-transaction commits.
+`Outbox.add` inserts the event in the caller's transaction (in a command, together with the
+command's other writes: `shared.held_writes`), and wakes the relay when the transaction
+commits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +26,21 @@ from shared.context import Actor
 from shared.db import Database
 from shared.events.base import Event
 from shared.events.envelope import Envelope
+from shared.held_writes import Inserting, RowWrite, write_row
 
 log = logging.getLogger(__name__)
+
+OUTBOX_COLUMNS = (
+    "id",
+    "aggregatetype",
+    "aggregateid",
+    "type",
+    "topic",
+    "payload",
+    "headers",
+    "created_at",
+)
+"""The columns of an event's row that `Outbox.add` writes (the rest are the database's)."""
 
 
 class Outbox:
@@ -34,6 +48,7 @@ class Outbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._inserting = Inserting(table, OUTBOX_COLUMNS)
         self._committed = asyncio.Event()
 
     async def add(
@@ -44,22 +59,18 @@ class Outbox:
         if not envelopes:
             return []
         now = datetime.now(UTC)
-        await session.execute(
-            insert(self.table),
-            [
-                {
-                    "id": env.id,
-                    "aggregatetype": type(ev).aggregate,
-                    "aggregateid": env.subject,
-                    "type": env.type,
-                    "topic": type(ev).topic(),
-                    "payload": env.value().decode(),
-                    "headers": json.dumps({k: v.decode() for k, v in env.headers()}),
-                    "created_at": now,
-                }
-                for env, ev in zip(envelopes, events, strict=True)
-            ],
-        )
+        for env, ev in zip(envelopes, events, strict=True):
+            row = {
+                "id_": env.id,
+                "aggregatetype_": type(ev).aggregate,
+                "aggregateid_": env.subject,
+                "type_": env.type,
+                "topic_": type(ev).topic(),
+                "payload_": env.value().decode(),
+                "headers_": json.dumps({k: v.decode() for k, v in env.headers()}),
+                "created_at_": now,
+            }
+            await write_row(session, RowWrite(self._inserting, row, (self.table, env.id)))
         sync_session = session.sync_session
         if not sa_event.contains(sync_session, "after_commit", self._on_commit):
             sa_event.listen(sync_session, "after_commit", self._on_commit, once=True)

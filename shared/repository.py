@@ -3,7 +3,9 @@ command, added, saved under its version (409 if someone changed it since it was 
 lists limited to the caller's scope, a page at a time.
 
 A record read by id is remembered in its session as it was read, so that saving it writes only
-the columns its command changed (with its version and `updated_at`), not all of them again."""
+the columns its command changed (with its version and `updated_at`), not all of them again.
+Adds and saves go through `shared.held_writes`: in a command, sent together with its other
+writes."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import Insert, Select, Table, Update, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import NotFound, StaleVersion
+from shared.errors import NotFound
+from shared.held_writes import Inserting, RowWrite, Saving, write_row
 from shared.pagination import Keyset
 from shared.principal import Scope
 from shared.text import fold
@@ -109,7 +112,9 @@ class RepositoryBase(Generic[E]):
     async def add(self, entity: E) -> None:
         now = datetime.now(UTC)
         values = self.to_values(entity) | self._stamped(now, "created_at", "updated_at")
-        await self.session.execute(_inserting(self.table), values)
+        parameters = {f"{name}_": value for name, value in values.items()}
+        shape = Inserting(self.table, tuple(values))
+        await write_row(self.session, RowWrite(shape, parameters, (self.table, entity.id)))
 
     async def save(self, entity: E) -> None:
         """Write the entity's state (what changed since it was read, if it was read by id);
@@ -125,12 +130,9 @@ class RepositoryBase(Generic[E]):
             values["version"] = entity.version + 1  # type: ignore[attr-defined]
         values = values or {"id": entity.id}
         parameters.update({f"{name}_": value for name, value in values.items()})
-        statement = _saving(self.table, tuple(sorted(values)))
-        result = await self.session.execute(statement, parameters)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise StaleVersion(
-                f"{self.what} {entity.id} was changed by someone else; reload and retry"
-            )
+        stale = f"{self.what} {entity.id} was changed by someone else; reload and retry"
+        shape = Saving(self.table, tuple(sorted(values)))
+        await write_row(self.session, RowWrite(shape, parameters, (self.table, entity.id), stale))
         if read is not None:
             read.update(_kept(values))
         if versioned:
@@ -171,20 +173,6 @@ def _names(entity: Any, table: Table | None = None) -> tuple[str, ...]:
 def _by_id(table: Table, lock: bool) -> Select[Any]:
     query = select(table).where(table.c.id == bindparam("id_"))
     return query.with_for_update() if lock else query
-
-
-@functools.cache
-def _inserting(table: Table) -> Insert:
-    return table.insert()
-
-
-@functools.lru_cache(maxsize=512)
-def _saving(table: Table, columns: tuple[str, ...]) -> Update:
-    """UPDATE `columns` of the row `id_` (if versioned, only while its version is `read_at_`)."""
-    query = update(table).where(table.c.id == bindparam("id_"))
-    if "version" in table.c:
-        query = query.where(table.c.version == bindparam("read_at_"))
-    return query.values({name: bindparam(f"{name}_") for name in columns})
 
 
 def in_scope(query: Select[Any], table: Table, scope: Scope) -> Select[Any]:

@@ -1,0 +1,127 @@
+"""A command's row writes held and sent together, on both databases: the same rows and the same
+refusals as sending each alone, in one statement on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Column, ForeignKey, String, Table, func, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.columns import named, record_id, versioned
+from shared.db import Database, new_metadata
+from shared.errors import StaleVersion
+from shared.held_writes import writes_held
+from shared.repository import RepositoryBase
+from tests.shared.test_gathered import statements_sent
+
+metadata = new_metadata()
+things = Table("things", metadata, record_id(), *named(100), *versioned())
+parts = Table(
+    "parts",
+    metadata,
+    record_id(),
+    Column("thing_id", String(36), ForeignKey("things.id"), nullable=False),
+)
+
+
+@dataclass
+class Thing:
+    id: str
+    name: str
+    version: int = 1
+
+
+@dataclass
+class Part:
+    id: str
+    thing_id: str
+
+
+class Things(RepositoryBase[Thing]):
+    table = things
+    entity = Thing
+    what = "thing"
+    folded = ("name",)
+
+
+class Parts(RepositoryBase[Part]):
+    table = parts
+    entity = Part
+    what = "part"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.create_all(metadata)
+    async with database.transaction() as session:
+        await Things(session).add(Thing("t1", "first"))
+    yield database
+    await database.dispose()
+
+
+async def names(db: Database) -> dict[str, tuple[str, int]]:
+    async with db.sessions() as session:
+        rows = (await session.execute(select(things.c.id, things.c.name, things.c.version))).all()
+    return {id_: (name, version) for id_, name, version in rows}
+
+
+async def test_a_units_writes_reach_postgresql_in_one_statement(db: Database) -> None:
+    with statements_sent(db) as sent:
+        async with db.transaction() as session, writes_held(session):
+            thing = await Things(session).lock("t1")
+            thing.name = "changed"
+            await Things(session).save(thing)
+            await Things(session).add(Thing("t2", "new"))
+            await Parts(session).add(Part("p1", "t2"))  # its thing is in the same statement
+    assert await names(db) == {"t1": ("changed", 2), "t2": ("new", 1)}
+    if db.is_postgres:
+        assert sent == ["SELECT", "WITH"]
+    else:
+        assert sent == ["SELECT", "UPDATE", "INSERT", "INSERT"]
+
+
+async def test_a_read_after_held_writes_sees_them(db: Database) -> None:
+    async with db.transaction() as session, writes_held(session):
+        await Things(session).add(Thing("t2", "new"))
+        await Parts(session).add(Part("p1", "t2"))
+        count = select(func.count()).select_from(things.join(parts))
+        assert (await session.execute(count)).scalar_one() == 1
+        assert (await Things(session).get("t2")).name == "new"
+
+
+async def test_a_row_written_twice_keeps_both_writes(db: Database) -> None:
+    async with db.transaction() as session, writes_held(session):
+        thing = await Things(session).lock("t1")
+        thing.name = "second"
+        await Things(session).save(thing)
+        thing.name = "third"
+        await Things(session).save(thing)
+    assert await names(db) == {"t1": ("third", 3)}
+
+
+async def test_a_stale_save_among_held_writes_refuses_the_whole_unit(db: Database) -> None:
+    async with db.sessions() as session:
+        read_earlier = await Things(session).get("t1")  # not locked
+    async with db.transaction() as session:
+        other = await Things(session).get("t1")
+        other.name = "someone else's"
+        await Things(session).save(other)
+    read_earlier.name = "mine"
+    with pytest.raises(StaleVersion, match="thing t1 was changed by someone else"):
+        async with db.transaction() as session, writes_held(session):
+            await Things(session).add(Thing("t2", "new"))
+            await Things(session).save(read_earlier)
+            await Things(session).add(Thing("t3", "newer"))
+    assert await names(db) == {"t1": ("someone else's", 2)}
+
+
+async def test_a_constraint_refuses_held_writes_as_it_would_each_alone(db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session, writes_held(session):
+            await Things(session).add(Thing("t2", "new"))
+            await Parts(session).add(Part("p1", "no such thing"))
+    assert await names(db) == {"t1": ("first", 1)}
