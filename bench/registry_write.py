@@ -2,12 +2,16 @@
 the reporting service shows them.
 
     .venv/bin/python bench/registry_write.py [--tenancies 1000] [--concurrency 16]
-                                             [--rate 200] [--seconds 10]
+                                             [--rounds 4] [--rate 200] [--seconds 10]
 
-Starts a throwaway PostgreSQL and Kafka broker and the registry service as its own process
-(`ccn serve registry`), prepares operating clusters and facilities through the API, then
-leases land concurrently. Prints requests/s and p50/p99 latency of the writes, the registry
-process's CPU time per write, and p50/p99 of the time from each HTTP response to its
+Starts a throwaway PostgreSQL and Kafka broker, the registry service as its own process
+(`ccn serve registry`), and beside it a bare FastAPI endpoint that inserts the same row with
+asyncpg (`bench/bare_write_app.py`), the least a write costs on this stack. Prepares operating
+clusters and facilities through the registry's API, then both take leases, `--concurrency` at
+a time, in `--rounds` alternating rounds: the machine's speed drifts by a third over a minute,
+so the registry's throughput is printed as a ratio of the bare endpoint's in each round, and
+their median. Prints too the p50/p99 latency of the registry's writes, the CPU time per write
+of each process that served them, and p50/p99 of the time from each HTTP response to its
 TenancyStarted event being readable from Kafka (by a reader of committed records, as the
 platform's consumers and data teams read).
 
@@ -16,10 +20,6 @@ the registry takes `--rate` leases a second for `--seconds`, each sent on schedu
 not the ones before it were answered (an open loop, as independent callers send). For each,
 the time from its response to its row in the reporting service's tenancy projection (polled in
 the reporting database every few milliseconds), and to its event in Kafka, as p50/p95/p99.
-
-Last, in the same run, a bare FastAPI endpoint that inserts the same row with asyncpg
-(`bench/bare_write_app.py`) takes the first phase's writes at the same concurrency, and the
-registry's throughput is printed as a ratio of it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -47,6 +48,7 @@ from shared.events.registry import TenancyStarted
 from shared.localinfra import free_port
 from shared.throwaway import throwaway_servers
 
+ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-0123456789abcdef0123456789"
 
 
@@ -85,15 +87,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 class Cpu:
-    """CPU time per write of each process that serves it (and of this bench, the client)."""
+    """CPU time per write of each process that serves it (and of this bench, the client),
+    over the `with` blocks it was entered for."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.used: dict[str, float] = {}
 
     def __enter__(self) -> Cpu:
-        self.used = {name: -cpu_seconds(pid) for name, pid in self.pids.items()}
-        self.used["bench client"] = -time.process_time()
+        """Count from now on, adding to what earlier blocks counted."""
+        for name, pid in self.pids.items():
+            self.used[name] = self.used.get(name, 0.0) - cpu_seconds(pid)
+        self.used["bench client"] = self.used.get("bench client", 0.0) - time.process_time()
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -267,18 +272,47 @@ async def prepare(
     return cluster_ids, facility_ids
 
 
+class Bare:
+    """The bare endpoint's client, and the CPU its writes cost."""
+
+    def __init__(self, base_url: str, pids: dict[str, int]) -> None:
+        self.client = httpx.AsyncClient(base_url=base_url, timeout=60)
+        self.cpu = Cpu(pids)
+
+    async def lease(self, i: int) -> None:
+        response = await self.client.post(
+            f"/clusters/c{i % 20}/tenancies",
+            json={"facility_id": f"f{i}", "leased_area_ha": "0.05", "start_date": "2022-01-01"},
+        )
+        response.raise_for_status()
+
+
+async def timed(cpu: Cpu, n: int, concurrency: int, make) -> float:  # type: ignore[no-untyped-def]
+    """`make(i)` for i < n, `concurrency` at a time, counted by `cpu`: the requests/s."""
+    with cpu:
+        started = time.monotonic()
+        await gather_limited(n, concurrency, make)
+        return n / (time.monotonic() - started)
+
+
 async def measure(
     bench: Bench,
+    bare: Bare,
     bootstrap: str,
     pids: dict[str, int],
     clusters: list[str],
     facilities: list[str],
-    concurrency: int,
-) -> float:
-    """The registry's writes, `concurrency` at a time: prints their figures, returns requests/s."""
-    tenancies = len(facilities)
+    args: argparse.Namespace,
+) -> None:
+    """The registry's writes and the bare endpoint's in alternating rounds, `concurrency` at a
+    time: the machine's speed drifts over a minute, so each round's ratio compares writes
+    made moments apart. Prints their figures."""
+    tenancies, rounds = len(facilities), args.rounds
+    share = tenancies // rounds
     latencies: list[float] = []
     answered: dict[str, float] = {}
+    cpu = Cpu(pids)
+    ratios: list[float] = []
 
     async def lease(i: int) -> None:
         start = time.monotonic()
@@ -287,23 +321,33 @@ async def measure(
         latencies.append(answered[tenancy] - start)
 
     async with Events(bootstrap) as events:
-        with Cpu(pids) as cpu:
-            started = time.monotonic()
-            await gather_limited(tenancies, concurrency, lease)
-            elapsed = time.monotonic() - started
+        for r in range(rounds):
+            first = r * share
+            rate = await timed(
+                cpu, share, args.concurrency, lambda i, first=first: lease(first + i)
+            )
+            bare_rate = await timed(
+                bare.cpu, share, args.concurrency, lambda i, first=first: bare.lease(first + i)
+            )
+            ratios.append(rate / bare_rate)
+            print(f"  round {r + 1}: registry {rate:.1f}/s, bare {bare_rate:.1f}/s", flush=True)
         await events.wait_for(set(answered))
     to_kafka = events.delays(answered)
+    writes = share * rounds
     print()
-    print(f"tenancy writes            {tenancies:>8}   (concurrency {concurrency})")
-    print(f"requests/s                {tenancies / elapsed:>8.1f}")
+    print(
+        f"tenancy writes            {writes:>8}   (concurrency {args.concurrency}, {rounds} rounds)"
+    )
     print(f"latency p50 / p99         {ms(latencies, 0.5, 0.99):>17} ms")
-    print(f"CPU ms per write          {cpu.per_write(tenancies)}")
+    print(f"CPU ms per write          {cpu.per_write(writes)}")
     print(
         f"response -> Kafka p50/p99 {ms(to_kafka, 0.5, 0.99):>17} ms   "
-        f"({len(to_kafka)} of {tenancies} seen)"
+        f"({len(to_kafka)} of {writes} seen)"
     )
     print(f"mean latency              {statistics.mean(latencies) * 1000:>8.1f} ms")
-    return tenancies / elapsed
+    print(f"bare endpoint CPU ms per write  {bare.cpu.per_write(writes)}")
+    each = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+    print(f"registry / bare           {statistics.median(ratios):>8.2f}   (median; rounds {each})")
 
 
 async def watch_projection(
@@ -410,27 +454,6 @@ async def caught_up(reporting_dsn: str, tenancies: int, timeout_s: float = 120) 
         await connection.close()
 
 
-async def measure_bare(
-    base_url: str, tenancies: int, concurrency: int, pids: dict[str, int]
-) -> float:
-    """The same writes to the bare endpoint: prints its CPU per write, returns requests/s."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-
-        async def lease(i: int) -> None:
-            response = await client.post(
-                f"/clusters/c{i % 20}/tenancies",
-                json={"facility_id": f"f{i}", "leased_area_ha": "0.05", "start_date": "2022-01-01"},
-            )
-            response.raise_for_status()
-
-        with Cpu(pids) as cpu:
-            started = time.monotonic()
-            await gather_limited(tenancies, concurrency, lease)
-            elapsed = time.monotonic() - started
-    print(f"CPU ms per write          {cpu.per_write(tenancies)}")
-    return tenancies / elapsed
-
-
 def serve(
     command: list[str], env: dict[str, str], port: int, ready: str
 ) -> subprocess.Popen[bytes]:
@@ -454,8 +477,9 @@ async def registry_phases(
     reporting_dsn: str,
     args: argparse.Namespace,
     pids: dict[str, int],
-) -> float:
-    """Both phases against the registry listening on `port`; the first phase's requests/s."""
+    bare: Bare,
+) -> None:
+    """Both phases against the registry listening on `port`, the first beside `bare`."""
     bootstrap = env["CCN_KAFKA_BOOTSTRAP_SERVERS"]
     paced = round(args.rate * args.seconds)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
@@ -463,11 +487,9 @@ async def registry_phases(
         clusters, facilities = await prepare(
             bench, max(1, args.tenancies // 50), args.tenancies + paced, args.concurrency
         )
-        rate = await measure(
-            bench, bootstrap, pids, clusters, facilities[: args.tenancies], args.concurrency
-        )
+        await measure(bench, bare, bootstrap, pids, clusters, facilities[: args.tenancies], args)
         if not paced:
-            return rate
+            return
         print("\nstarting the reporting service", flush=True)
         reporting_port = free_port()
         reporting = await asyncio.to_thread(
@@ -487,7 +509,6 @@ async def registry_phases(
         finally:
             reporting.terminate()
             await asyncio.to_thread(reporting.wait, 30)
-    return rate
 
 
 def main(args: argparse.Namespace) -> None:
@@ -505,44 +526,45 @@ def main(args: argparse.Namespace) -> None:
             "PostgreSQL": int((pg.data_dir / "cluster" / "postmaster.pid").read_text().split()[0]),
             "Kafka": int((broker.data_dir / "kafka.pid").read_text()),
         }
-        print("starting the registry", flush=True)
-        port = free_port()
-        server = serve(["shared.cli", "serve", "registry"], env, port, "/readyz")
-        try:
-            pids = {"registry": server.pid, **servers}
-            registry_rate = asyncio.run(registry_phases(port, env, reporting_dsn, args, pids))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        print("\nstarting the bare FastAPI + asyncpg endpoint", flush=True)
-        dsn = pg.url(pg.create_database()).replace("postgresql+asyncpg", "postgresql")
-        port = free_port()
-        bare = serve(
-            ["uvicorn", "bench.bare_write_app:app", "--log-level", "warning"],
-            {**os.environ, "BARE_DSN": dsn, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-            port,
-            "/docs",
-        )
-        try:
-            bare_rate = asyncio.run(
-                measure_bare(
-                    f"http://127.0.0.1:{port}",
-                    args.tenancies,
-                    args.concurrency,
-                    {"bare endpoint": bare.pid, "PostgreSQL": servers["PostgreSQL"]},
-                )
-            )
-        finally:
-            bare.terminate()
-            bare.wait(timeout=30)
-    print(f"bare endpoint requests/s  {bare_rate:>8.1f}")
-    print(f"registry / bare           {registry_rate / bare_rate:>8.2f}")
+        with (
+            started(["shared.cli", "serve", "registry"], env, "/readyz") as (port, registry),
+            started(
+                ["uvicorn", "bench.bare_write_app:app", "--log-level", "warning"],
+                {**os.environ, "BARE_DSN": pg.url(pg.create_database()).replace("+asyncpg", "")},
+                "/docs",
+            ) as (bare_port, bare_server),
+        ):
+
+            async def phases() -> None:
+                bare_pids = {"bare endpoint": bare_server.pid, "PostgreSQL": servers["PostgreSQL"]}
+                bare = Bare(f"http://127.0.0.1:{bare_port}", bare_pids)
+                async with bare.client:
+                    pids = {"registry": registry.pid, **servers}
+                    await registry_phases(port, env, reporting_dsn, args, pids, bare)
+
+            asyncio.run(phases())
+
+
+@contextlib.contextmanager
+def started(
+    command: list[str], env: dict[str, str], ready: str
+) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """The server `command` on a free port, stopped when the block ends."""
+    print(f"starting {' '.join(command)}", flush=True)
+    port = free_port()
+    server = serve(command, {**env, "PYTHONPATH": str(ROOT)}, port, ready)
+    try:
+        yield port, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenancies", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=4, help="of registry and bare writes")
     parser.add_argument("--rate", type=float, default=200, help="leases a second, second phase")
     parser.add_argument("--seconds", type=float, default=10, help="how long; 0: no second phase")
     main(parser.parse_args())
