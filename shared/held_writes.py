@@ -45,6 +45,11 @@ from shared.errors import StaleVersion
 
 _KEY = "ccn.held_writes"
 
+HELD_AT_MOST = 32
+"""Writes sent in one statement at most: a command that writes hundreds of rows sends them
+32 at a time, so that no statement outgrows the server's parameters or the cache of
+statements compiled."""
+
 
 @dataclass(frozen=True)
 class Inserting:
@@ -102,7 +107,7 @@ class _Held:
         return writes
 
 
-@functools.cache
+@functools.lru_cache(maxsize=512)
 def _alone(shape: Shape) -> Insert | Update:
     return shape.statement("")
 
@@ -157,10 +162,20 @@ async def write_row(session: AsyncSession, write: RowWrite) -> None:
         result = await session.execute(_alone(write.shape), write.parameters)
         write.check(result.rowcount)  # type: ignore[attr-defined]
         return
-    if write.row in held.rows:
+    if write.row in held.rows or len(held.writes) >= HELD_AT_MOST:
         await session.run_sync(_send, held.take())
     held.writes.append(write)
     held.rows.add(write.row)
+
+
+async def insert_rows(session: AsyncSession, shape: Inserting, rows: list[RowWrite]) -> None:
+    """Insert rows of one shape: held if the session holds its writes, else in one
+    `executemany`."""
+    if _KEY in session.info:
+        for row in rows:
+            await write_row(session, row)
+    elif rows:
+        await session.execute(_alone(shape), [row.parameters for row in rows])
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -26,7 +26,7 @@ from shared.context import Actor
 from shared.db import Database
 from shared.events.base import Event
 from shared.events.envelope import Envelope
-from shared.held_writes import Inserting, RowWrite, write_row
+from shared.held_writes import Inserting, RowWrite, insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +59,24 @@ class Outbox:
         if not envelopes:
             return []
         now = datetime.now(UTC)
-        for env, ev in zip(envelopes, events, strict=True):
-            row = {
-                "id_": env.id,
-                "aggregatetype_": type(ev).aggregate,
-                "aggregateid_": env.subject,
-                "type_": env.type,
-                "topic_": type(ev).topic(),
-                "payload_": env.value().decode(),
-                "headers_": json.dumps({k: v.decode() for k, v in env.headers()}),
-                "created_at_": now,
-            }
-            await write_row(session, RowWrite(self._inserting, row, (self.table, env.id)))
+        rows = [
+            RowWrite(
+                self._inserting,
+                {
+                    "id_": env.id,
+                    "aggregatetype_": type(ev).aggregate,
+                    "aggregateid_": env.subject,
+                    "type_": env.type,
+                    "topic_": type(ev).topic(),
+                    "payload_": env.value().decode(),
+                    "headers_": json.dumps({k: v.decode() for k, v in env.headers()}),
+                    "created_at_": now,
+                },
+                (self.table, env.id),
+            )
+            for env, ev in zip(envelopes, events, strict=True)
+        ]
+        await insert_rows(session, self._inserting, rows)
         sync_session = session.sync_session
         if not sa_event.contains(sync_session, "after_commit", self._on_commit):
             sa_event.listen(sync_session, "after_commit", self._on_commit, once=True)

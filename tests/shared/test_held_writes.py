@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from shared.columns import named, record_id, versioned
 from shared.db import Database, new_metadata
 from shared.errors import StaleVersion
-from shared.held_writes import writes_held
+from shared.held_writes import HELD_AT_MOST, writes_held
 from shared.repository import RepositoryBase
 from tests.shared.test_gathered import statements_sent
 
@@ -125,3 +125,15 @@ async def test_a_constraint_refuses_held_writes_as_it_would_each_alone(db: Datab
             await Things(session).add(Thing("t2", "new"))
             await Parts(session).add(Part("p1", "no such thing"))
     assert await names(db) == {"t1": ("first", 1)}
+
+
+async def test_many_writes_go_a_few_dozen_to_a_statement(db: Database) -> None:
+    with statements_sent(db) as sent:
+        async with db.transaction() as session, writes_held(session):
+            for i in range(HELD_AT_MOST + 8):
+                await Things(session).add(Thing(f"n{i}", "one of many"))
+    assert len(await names(db)) == 1 + HELD_AT_MOST + 8
+    if db.is_postgres:
+        assert sent == ["WITH", "WITH"]
+    else:
+        assert sent == ["INSERT"] * (HELD_AT_MOST + 8)
