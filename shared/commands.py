@@ -4,9 +4,9 @@ A handler takes a `UnitOfWork` first and its inputs as keyword arguments. It loa
 touches, authorizes the caller for every one of those records (`uow.authorize(permit)`),
 checks preconditions, applies the domain's rules, saves, and records the events the domain
 returned. It never commits: the runner commits the state, its events (the outbox) and the
-idempotent response together, or rolls all of it back. Its adds, saves and events travel to the
-database together (`shared.held_writes`), before its next read and when it returns. A route is
-then: parse, `run` one handler, return its view.
+idempotent response together, or rolls all of it back. Its adds, saves and events, and the
+response, travel to the database together (`shared.held_writes`), before its next read and
+when it returns. A route is then: parse, `run` one handler, return its view.
 """
 
 from __future__ import annotations
@@ -116,12 +116,12 @@ class Commands(Generic[S]):
             uow = UnitOfWork(session, caller, self.rules, self.outbox)
             async with writes_held(session):
                 view = await action(uow)
-            outcome = Outcome(status_code, headers(view), view=view)
-            if key is not None:
-                remembered = StoredResponse(
-                    status_code, outcome.body, outcome.headers, fingerprint, tuple(uow.permits)
-                )
-                await self.keys.remember(session, caller.subject, key, remembered)
+                outcome = Outcome(status_code, headers(view), view=view)
+                if key is not None:
+                    remembered = StoredResponse(
+                        status_code, outcome.body, outcome.headers, fingerprint, tuple(uow.permits)
+                    )
+                    await self.keys.remember(session, caller.subject, key, remembered)
         return outcome
 
     async def query(self, caller: Principal, action: Action[R]) -> R:

@@ -1,17 +1,20 @@
 """A command's row writes, sent to PostgreSQL together: one round trip for all of them.
 
 A command reads and locks the records it changes, then adds a record or two, saves the ones it
-changed and records its events: four writes or more, each a round trip that costs the service
-and the server more than the row itself. Inside `writes_held(session)` (each command's unit of
-work), the repositories' adds and saves and the outbox's rows are held back instead, and sent
+changed, records its events and stores its response under the caller's Idempotency-Key: four
+writes or more, each a round trip that costs the service and the server more than the row
+itself. Inside `writes_held(session)` (each command's unit of
+work), the repositories' adds and saves, the outbox's rows and the stored response are held back
+instead, and sent
 as one statement, each write a data-modifying `WITH` query of it, when the block ends, or
 before any other statement the session runs, which therefore sees every earlier write.
 
 The writes keep the meaning they would have if each were sent alone:
 - the parts of one statement see one snapshot and must not change one row twice, so a write
   to a row that a held write names sends what is held first;
-- each write says how many rows it must change: a save over a version someone else changed
-  since it was read changes none, and raises its `StaleVersion` when the writes are sent;
+- each write says what to raise if it changes no row: a save over a version someone else
+  changed since it was read raises its `StaleVersion` when the writes are sent, an
+  Idempotency-Key that a twin request stored first its `Conflict`;
 - an insert's constraints hold as before (a foreign key is checked at the statement's end,
   after every part of it).
 
@@ -38,10 +41,11 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from shared.errors import StaleVersion
+from shared.errors import PlatformError
 
 _KEY = "ccn.held_writes"
 
@@ -53,15 +57,19 @@ statements compiled."""
 
 @dataclass(frozen=True)
 class Inserting:
-    """`INSERT INTO table (columns)`, each value a parameter named `<column>_`."""
+    """`INSERT INTO table (columns)`, each value a parameter named `<column>_`; if `new_only`,
+    a row that a unique key holds already is skipped (`ON CONFLICT DO NOTHING`, which SQLite
+    takes too) and the write changes none."""
 
     table: Table
     columns: tuple[str, ...]
+    new_only: bool = False
 
     def statement(self, prefix: str) -> Insert:
-        return self.table.insert().values(
-            {name: bindparam(f"{prefix}{name}_") for name in self.columns}
-        )
+        values: dict[str, Any] = {name: bindparam(f"{prefix}{name}_") for name in self.columns}
+        if self.new_only:
+            return postgresql.insert(self.table).values(values).on_conflict_do_nothing()
+        return self.table.insert().values(values)
 
 
 @dataclass(frozen=True)
@@ -85,16 +93,16 @@ Shape = Inserting | Saving
 @dataclass(frozen=True)
 class RowWrite:
     """One row written: the statement's shape, its parameters (named as the shape names them),
-    the row (table and id), and what to say if it changes no row (None: it cannot fail so)."""
+    the row (table and key), and the error to raise if it changes no row (None: it cannot)."""
 
     shape: Shape
     parameters: dict[str, Any]
     row: tuple[Table, Any]
-    stale: str | None = None
+    refused: PlatformError | None = None
 
     def check(self, changed: int) -> None:
-        if changed != 1 and self.stale is not None:
-            raise StaleVersion(self.stale)
+        if changed != 1 and self.refused is not None:
+            raise self.refused
 
 
 class _Held:

@@ -15,16 +15,27 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import Conflict, InvalidInput
+from shared.held_writes import Inserting, RowWrite, write_row
 from shared.principal import Permit, Principal
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 _KEY = re.compile(rf"[ -~]{{1,{MAX_KEY_LENGTH}}}")
+_STORED = (
+    "subject",
+    "key",
+    "fingerprint",
+    "status_code",
+    "body",
+    "headers",
+    "permits",
+    "created_at",
+)
+"""The columns of a stored response."""
 
 
 def checked_key(key: str | None) -> str | None:
@@ -102,23 +113,21 @@ class IdempotencyKeys:
     async def remember(
         self, session: AsyncSession, subject: str, key: str, stored: StoredResponse
     ) -> None:
-        """Store the response in the write's own transaction; 409 if a twin request won."""
-        try:
-            async with session.begin_nested():
-                await session.execute(
-                    self.table.insert().values(
-                        subject=subject,
-                        key=key,
-                        fingerprint=stored.fingerprint,
-                        status_code=stored.status_code,
-                        body=json.dumps(stored.body, ensure_ascii=False),
-                        headers=json.dumps(stored.headers),
-                        permits=json.dumps([p.to_json() for p in stored.permits]),
-                        created_at=datetime.now(UTC),
-                    )
-                )
-        except IntegrityError:
-            raise Conflict(
-                f"another request with {HEADER} {key!r} is being handled; "
-                "retry it in a moment to get its response"
-            ) from None
+        """Store the response in the write's own transaction (in a command, with its other
+        writes); 409 if a twin request stored one first."""
+        values = {
+            "subject_": subject,
+            "key_": key,
+            "fingerprint_": stored.fingerprint,
+            "status_code_": stored.status_code,
+            "body_": json.dumps(stored.body, ensure_ascii=False),
+            "headers_": json.dumps(stored.headers),
+            "permits_": json.dumps([p.to_json() for p in stored.permits]),
+            "created_at_": datetime.now(UTC),
+        }
+        twin = Conflict(
+            f"another request with {HEADER} {key!r} is being handled; "
+            "retry it in a moment to get its response"
+        )
+        shape = Inserting(self.table, _STORED, new_only=True)
+        await write_row(session, RowWrite(shape, values, (self.table, (subject, key)), twin))

@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import NotFound
+from shared.errors import NotFound, StaleVersion
 from shared.held_writes import Inserting, RowWrite, Saving, write_row
 from shared.pagination import Keyset
 from shared.principal import Scope
@@ -130,7 +130,9 @@ class RepositoryBase(Generic[E]):
             values["version"] = entity.version + 1  # type: ignore[attr-defined]
         values = values or {"id": entity.id}
         parameters.update({f"{name}_": value for name, value in values.items()})
-        stale = f"{self.what} {entity.id} was changed by someone else; reload and retry"
+        stale = StaleVersion(
+            f"{self.what} {entity.id} was changed by someone else; reload and retry"
+        )
         shape = Saving(self.table, tuple(sorted(values)))
         await write_row(self.session, RowWrite(shape, parameters, (self.table, entity.id), stale))
         if read is not None:

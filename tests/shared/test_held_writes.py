@@ -3,18 +3,23 @@ refusals as sending each alone, in one statement on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+from pydantic import BaseModel
 from sqlalchemy import Column, ForeignKey, String, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.columns import named, record_id, versioned
+from shared.commands import Commands, UnitOfWork
 from shared.db import Database, new_metadata
-from shared.errors import StaleVersion
+from shared.errors import Conflict, StaleVersion
 from shared.held_writes import HELD_AT_MOST, writes_held
 from shared.repository import RepositoryBase
+from shared.service import sample_data_caller
+from shared.tables import add_platform_tables
 from tests.shared.test_gathered import statements_sent
 
 metadata = new_metadata()
@@ -25,6 +30,7 @@ parts = Table(
     record_id(),
     Column("thing_id", String(36), ForeignKey("things.id"), nullable=False),
 )
+platform = add_platform_tables(metadata)
 
 
 @dataclass
@@ -137,3 +143,39 @@ async def test_many_writes_go_a_few_dozen_to_a_statement(db: Database) -> None:
         assert sent == ["WITH", "WITH"]
     else:
         assert sent == ["INSERT"] * (HELD_AT_MOST + 8)
+
+
+class Added(BaseModel):
+    name: str
+
+
+async def test_a_key_a_twin_stored_first_refuses_the_whole_command(pg_db: Database) -> None:
+    """Two requests under one Idempotency-Key: the one that stores its response first wins,
+    and the other's writes, held with its response, are all refused (409)."""
+    await pg_db.create_all(metadata)
+    commands = Commands(pg_db, platform, rules=None)
+    caller = sample_data_caller("so-cong-thuong", "14")
+    added, go_on = asyncio.Event(), asyncio.Event()
+
+    def adding(name: str, wait: bool = False):  # type: ignore[no-untyped-def]
+        async def action(uow: UnitOfWork[None]) -> Added:
+            await Things(uow.session).add(Thing(name, name))
+            added.set()
+            if wait:
+                await go_on.wait()
+            return Added(name=name)
+
+        return action
+
+    first = asyncio.create_task(
+        commands.execute(caller, adding("slower", wait=True), key="k-1", fingerprint="same")
+    )
+    await added.wait()
+    won = await commands.execute(caller, adding("faster"), key="k-1", fingerprint="same")
+    go_on.set()
+    with pytest.raises(Conflict, match="'k-1' is being handled"):
+        await first
+    assert won.body == {"name": "faster"}
+    assert set(await names(pg_db)) == {"faster"}
+    replayed = await commands.execute(caller, adding("again"), key="k-1", fingerprint="same")
+    assert replayed.replayed is not None and replayed.body == {"name": "faster"}
