@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Select, Table, bindparam, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import NotFound, StaleVersion
@@ -33,6 +33,7 @@ class Entity(Protocol):
 
 
 E = TypeVar("E", bound=Entity)
+F = TypeVar("F", bound=Entity)
 
 
 class RepositoryBase(Generic[E]):
@@ -78,6 +79,15 @@ class RepositoryBase(Generic[E]):
         self._read()[entity_id] = _kept(row._mapping)
         return self.to_entity(row)
 
+    def _read_by_id(self, entity_id: str, values: dict[str, Any]) -> E:
+        """The record whose stored values were read (404 if none was there), remembered as
+        read by id."""
+        if values["id"] is None:
+            raise NotFound(f"no {self.what} {entity_id}")
+        self._read()[entity_id] = _kept(values)
+        entity: E = self.entity(**{name: values[name] for name in _names(self.entity)})
+        return entity
+
     def _read(self) -> dict[str, dict[str, Any]]:
         """The stored values of this table's records read by id in this session, by id."""
         read: dict[Table, dict[str, dict[str, Any]]] = self.session.info.setdefault(_READ, {})
@@ -94,6 +104,21 @@ class RepositoryBase(Generic[E]):
     async def lock(self, entity_id: str) -> E:
         """The record a command changes, read once and locked (PostgreSQL) against others."""
         return await self.get(entity_id, lock=True)
+
+    async def lock_with(
+        self, entity_id: str, other: RepositoryBase[F], other_id: str
+    ) -> tuple[E, F]:
+        """Two records a command changes, each locked as `lock` locks it and in this order
+        (this one, then the other), in one round trip on PostgreSQL."""
+        bind = self.session.sync_session.bind
+        if bind is None or bind.dialect.name != "postgresql":
+            return await self.lock(entity_id), await other.lock(other_id)
+        parameters = {"id_": entity_id, "other_id_": other_id}
+        row = (await self.session.execute(_pair(self.table, other.table), parameters)).one()
+        values = row._mapping
+        first = {c.name: values[f"a_{c.name}"] for c in self.table.columns}
+        second = {c.name: values[f"b_{c.name}"] for c in other.table.columns}
+        return self._read_by_id(entity_id, first), other._read_by_id(other_id, second)
 
     async def first(self, query: Select[Any]) -> E | None:
         row = (await self.session.execute(query)).first()
@@ -175,6 +200,22 @@ def _names(entity: Any, table: Table | None = None) -> tuple[str, ...]:
 def _by_id(table: Table, lock: bool) -> Select[Any]:
     query = select(table).where(table.c.id == bindparam("id_"))
     return query.with_for_update() if lock else query
+
+
+@functools.cache
+def _pair(table: Table, other: Table) -> Select[Any]:
+    """The row `id_` of `table` and the row `other_id_` of `other`, each locked, side by side
+    (their columns named `a_…` and `b_…`, all NULL for a row that is not there). The rows are
+    locked in that order: each is read by a locking `WITH` query, which runs when the join
+    first asks it for a row, and the joins, having no condition, can only nest in the order
+    written."""
+    a = select(table).where(table.c.id == bindparam("id_")).with_for_update().cte("a")
+    b = select(other).where(other.c.id == bindparam("other_id_")).with_for_update().cte("b")
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(
+        *(a.c[c.name].label(f"a_{c.name}") for c in table.columns),
+        *(b.c[c.name].label(f"b_{c.name}") for c in other.columns),
+    ).select_from(one.outerjoin(a, true()).outerjoin(b, true()))
 
 
 def in_scope(query: Select[Any], table: Table, scope: Scope) -> Select[Any]:

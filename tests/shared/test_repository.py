@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import Column, Table, select
+from sqlalchemy.exc import DBAPIError
 
 from shared.columns import JsonList, named, record_id, versioned
 from shared.db import Database, new_metadata
@@ -162,3 +163,39 @@ async def test_pages_follow_the_keys_and_cursors_round_trip(db: Database) -> Non
                 break
             assert len(decode_cursor(cursor, 2)) == 2
     assert seen == ["Đông Anh", "Duyên Hải", "Mai Sơn", "Phố Mới", "Yên Châu"]
+
+
+async def test_two_records_are_locked_and_read_together(db: Database) -> None:
+    async with db.transaction() as session:
+        await Things(session).add(Thing("t1", "Phố Mới"))
+        await TaggedThings(session).add(Tagged("g1", ["co khi"]))
+    async with db.transaction() as session:
+        thing, tagged = await Things(session).lock_with("t1", TaggedThings(session), "g1")
+        assert (thing, tagged) == (Thing("t1", "Phố Mới", 1), Tagged("g1", ["co khi"]))
+        thing.name = "Mai Sơn"
+        await Things(session).save(thing)
+        await TaggedThings(session).save(tagged)
+        for first, second, missing in (
+            ("t9", "g1", "no thing t9"),
+            ("t1", "g9", "tagged thing g9"),
+        ):
+            with pytest.raises(NotFound, match=missing):
+                await Things(session).lock_with(first, TaggedThings(session), second)
+    async with db.sessions() as session:
+        assert await Things(session).get("t1") == Thing("t1", "Mai Sơn", 2)
+        folded = (await session.execute(select(things.c.name_folded))).scalar_one()
+    assert folded == "mai son"
+
+
+async def test_two_records_locked_together_stay_locked_until_the_end(pg_db: Database) -> None:
+    await pg_db.create_all(metadata)
+    async with pg_db.transaction() as session:
+        await Things(session).add(Thing("t1", "A"))
+        await TaggedThings(session).add(Tagged("g1", []))
+    async with pg_db.transaction() as mine:
+        await Things(mine).lock_with("t1", TaggedThings(mine), "g1")
+        for table, row in ((things, "t1"), (tagged, "g1")):
+            async with pg_db.sessions() as theirs:
+                locking = select(table).where(table.c.id == row).with_for_update(nowait=True)
+                with pytest.raises(DBAPIError, match="could not obtain lock"):
+                    await theirs.execute(locking)

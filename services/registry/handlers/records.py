@@ -127,8 +127,9 @@ async def list_clusters(uow: Uow, *, query: s.ClusterQuery) -> Page[s.ClusterVie
 async def start_tenancy(
     uow: Uow, *, cluster_id: str, cmd: s.StartTenancy, version: Precondition = Precondition(None)
 ) -> s.TenancyView:
-    cluster = await Clusters(uow.session).lock(cluster_id)
-    facility = await Facilities(uow.session).lock(cmd.facility_id)
+    cluster, facility = await Clusters(uow.session).lock_with(
+        cluster_id, Facilities(uow.session), cmd.facility_id
+    )
     uow.authorize(writing(cluster.place), writing(facility.place))
     version.check_if_sent(cluster.version)
     tenancy, started = cluster.lease(
@@ -169,8 +170,9 @@ async def relocate_facility(
     version: Precondition = Precondition(None),
 ) -> s.RelocationView:
     """Move a facility from a residential area into a cluster of its province (di dời)."""
-    cluster = await Clusters(uow.session).lock(cmd.cluster_id)
-    facility = await Facilities(uow.session).lock(facility_id)
+    cluster, facility = await Clusters(uow.session).lock_with(
+        cmd.cluster_id, Facilities(uow.session), facility_id
+    )
     uow.authorize(writing(facility.place))
     version.check_if_sent(facility.version)
     facility.check_relocatable_to(cluster)
