@@ -115,9 +115,9 @@ class RepositoryBase(Generic[E]):
             return await self.lock(entity_id), await other.lock(other_id)
         parameters = {"id_": entity_id, "other_id_": other_id}
         row = (await self.session.execute(_pair(self.table, other.table), parameters)).one()
-        values = row._mapping
-        first = {c.name: values[f"a_{c.name}"] for c in self.table.columns}
-        second = {c.name: values[f"b_{c.name}"] for c in other.table.columns}
+        names, other_names = _columns(self.table), _columns(other.table)
+        first = dict(zip(names, row[: len(names)], strict=True))
+        second = dict(zip(other_names, row[len(names) :], strict=True))
         return self._read_by_id(entity_id, first), other._read_by_id(other_id, second)
 
     async def first(self, query: Select[Any]) -> E | None:
@@ -203,9 +203,14 @@ def _by_id(table: Table, lock: bool) -> Select[Any]:
 
 
 @functools.cache
+def _columns(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.columns)
+
+
+@functools.cache
 def _pair(table: Table, other: Table) -> Select[Any]:
     """The row `id_` of `table` and the row `other_id_` of `other`, each locked, side by side
-    (their columns named `a_…` and `b_…`, all NULL for a row that is not there). The rows are
+    (the table's columns, then the other's, all NULL for a row that is not there). The rows are
     locked in that order: each is read by a locking `WITH` query, which runs when the join
     first asks it for a row, and the joins, having no condition, can only nest in the order
     written."""
@@ -213,8 +218,8 @@ def _pair(table: Table, other: Table) -> Select[Any]:
     b = select(other).where(other.c.id == bindparam("other_id_")).with_for_update().cte("b")
     one = select(literal_column("1").label("one")).subquery("one")
     return select(
-        *(a.c[c.name].label(f"a_{c.name}") for c in table.columns),
-        *(b.c[c.name].label(f"b_{c.name}") for c in other.columns),
+        *(a.c[name].label(f"a_{name}") for name in _columns(table)),
+        *(b.c[name].label(f"b_{name}") for name in _columns(other)),
     ).select_from(one.outerjoin(a, true()).outerjoin(b, true()))
 
 
