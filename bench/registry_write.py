@@ -15,9 +15,10 @@ of each process that served them, and p50/p99 of the time from each HTTP respons
 TenancyStarted event being readable from Kafka (by a reader of committed records, as the
 platform's consumers and data teams read).
 
-Then the reporting service starts as its own process (`ccn serve reporting`), catches up, and
-the registry takes `--rate` leases a second for `--seconds`, each sent on schedule whether or
-not the ones before it were answered (an open loop, as independent callers send). For each,
+Then the reporting service starts as its own process (`ccn serve reporting`), reads every
+event on its topics (what the first phase wrote, and what preparing it did), and the registry
+takes `--rate` leases a second for `--seconds`, each sent on schedule whether or not the ones
+before it were answered (an open loop, as independent callers send). For each,
 the time from its response to its row in the reporting service's tenancy projection (polled in
 the reporting database every few milliseconds), and to its event in Kafka, as p50/p95/p99.
 """
@@ -43,10 +44,12 @@ from aiokafka import AIOKafkaConsumer
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.registry.domain import with_check_digit
+from services.reporting.app import service as reporting_service
 from shared.auth import mint_token
 from shared.events.registry import TenancyStarted
 from shared.localinfra import free_port
 from shared.throwaway import throwaway_servers
+from tests.kafka_tools import unread
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "bench-secret-0123456789abcdef0123456789"
@@ -439,14 +442,19 @@ async def projected(
     )
 
 
-async def caught_up(reporting_dsn: str, tenancies: int, timeout_s: float = 120) -> None:
-    """Wait until the reporting database holds `tenancies` tenancies."""
+async def caught_up(
+    reporting_dsn: str, bootstrap: str, tenancies: int, timeout_s: float = 120
+) -> None:
+    """Wait until the reporting database holds `tenancies` tenancies and the reporting service
+    has read every event on its topics: the clusters, enterprises and facilities prepared too,
+    which it reads after the tenancies' count is reached as often as before."""
     connection = await asyncpg.connect(reporting_dsn)
     try:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with contextlib.suppress(asyncpg.UndefinedTableError):
-                if await connection.fetchval("SELECT count(*) FROM tenancies") >= tenancies:
+                count = await connection.fetchval("SELECT count(*) FROM tenancies")
+                if count >= tenancies and not await unread(bootstrap, reporting_service):
                     return
             await asyncio.sleep(0.2)
         raise RuntimeError(f"the reporting service did not catch up in {timeout_s:.0f} s")
@@ -501,7 +509,7 @@ async def registry_phases(
         )
         try:
             plain_dsn = reporting_dsn.replace("postgresql+asyncpg", "postgresql")
-            await caught_up(plain_dsn, args.tenancies)
+            await caught_up(plain_dsn, bootstrap, args.tenancies)
             print("  it has caught up", flush=True)
             await projected(
                 bench, plain_dsn, bootstrap, clusters, facilities[args.tenancies :], args.rate
