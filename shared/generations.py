@@ -337,10 +337,12 @@ class Generations:
     async def dispose(self, *, keep: Generation = BASE) -> None:
         """Close the connections of every generation but `keep` and the base database (its
         owner closes it); a generation closed here opens again when next asked for."""
-        for name, database in list(self._databases.items()):
-            if name and name != keep.name:
+        for name in [name for name in self._databases if name and name != keep.name]:
+            # Taken out before the wait: a rebuild ending and the service stopping may both
+            # close generations at once, and neither must find one the other closes.
+            database = self._databases.pop(name, None)
+            if database is not None:
                 await database.dispose()
-                del self._databases[name]
 
 
 def _remove_sqlite_files(path: str) -> None:
