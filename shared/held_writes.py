@@ -3,11 +3,10 @@
 A command reads and locks the records it changes, then adds a record or two, saves the ones it
 changed, records its events and stores its response under the caller's Idempotency-Key: four
 writes or more, each a round trip that costs the service and the server more than the row
-itself. Inside `writes_held(session)` (each command's unit of
-work), the repositories' adds and saves, the outbox's rows and the stored response are held back
-instead, and sent
-as one statement, each write a data-modifying `WITH` query of it, when the block ends, or
-before any other statement the session runs, which therefore sees every earlier write.
+itself. Inside `writes_held(session)` (each command's unit of work), the repositories' adds and
+saves, the outbox's rows and the stored response are held back instead, and sent as one
+statement, each write a data-modifying `WITH` query of it, when the block ends, or before any
+other statement the session runs, which therefore sees every earlier write.
 
 The writes keep the meaning they would have if each were sent alone:
 - the parts of one statement see one snapshot and must not change one row twice, so a write
