@@ -165,6 +165,11 @@ def _dialect(session: AsyncSession) -> Any:
     return postgresql if bind.dialect.name == "postgresql" else sqlite
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """Whether the session writes to PostgreSQL (else SQLite)."""
+    return _dialect(session) is postgresql
+
+
 ORDINALITY = "ordinality_"
 """The position of a row in the arrays it travels in."""
 

@@ -44,6 +44,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from shared.db import on_postgres
 from shared.errors import PlatformError
 
 _KEY = "ccn.held_writes"
@@ -149,8 +150,7 @@ def _send(session: Session, writes: list[RowWrite]) -> None:
 async def writes_held(session: AsyncSession) -> AsyncIterator[None]:
     """Hold the session's row writes back (on PostgreSQL), and send them together when the
     block ends, or before any other statement the session runs."""
-    bind = session.sync_session.bind
-    if bind is None or bind.dialect.name != "postgresql":
+    if not on_postgres(session):
         yield
         return
     held = session.info[_KEY] = _Held()

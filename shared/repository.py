@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from sqlalchemy import Select, Table, bindparam, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import on_postgres
 from shared.errors import NotFound, StaleVersion
 from shared.held_writes import Inserting, RowWrite, Saving, write_row
 from shared.pagination import Keyset
@@ -110,8 +111,7 @@ class RepositoryBase(Generic[E]):
     ) -> tuple[E, F]:
         """Two records a command changes, each locked as `lock` locks it and in this order
         (this one, then the other), in one round trip on PostgreSQL."""
-        bind = self.session.sync_session.bind
-        if bind is None or bind.dialect.name != "postgresql":
+        if not on_postgres(self.session):
             return await self.lock(entity_id), await other.lock(other_id)
         parameters = {"id_": entity_id, "other_id_": other_id}
         row = (await self.session.execute(_pair(self.table, other.table), parameters)).one()

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import Column, ForeignKey, String, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
-from shared.columns import named, record_id, versioned
+from shared.columns import record_id
 from shared.commands import Commands, UnitOfWork
 from shared.db import Database, new_metadata
 from shared.errors import Conflict, StaleVersion
@@ -21,36 +21,23 @@ from shared.repository import RepositoryBase
 from shared.service import sample_data_caller
 from shared.tables import add_platform_tables
 from tests.shared.test_gathered import statements_sent
+from tests.shared.test_repository import Thing, Things, things
+from tests.shared.test_repository import metadata as repository_tables
 
 metadata = new_metadata()
-things = Table("things", metadata, record_id(), *named(100), *versioned())
 parts = Table(
     "parts",
     metadata,
     record_id(),
-    Column("thing_id", String(36), ForeignKey("things.id"), nullable=False),
+    Column("thing_id", String(36), ForeignKey(things.c.id), nullable=False),
 )
 platform = add_platform_tables(metadata)
-
-
-@dataclass
-class Thing:
-    id: str
-    name: str
-    version: int = 1
 
 
 @dataclass
 class Part:
     id: str
     thing_id: str
-
-
-class Things(RepositoryBase[Thing]):
-    table = things
-    entity = Thing
-    what = "thing"
-    folded = ("name",)
 
 
 class Parts(RepositoryBase[Part]):
@@ -62,6 +49,7 @@ class Parts(RepositoryBase[Part]):
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
+    await database.create_all(repository_tables)
     await database.create_all(metadata)
     async with database.transaction() as session:
         await Things(session).add(Thing("t1", "first"))
@@ -152,6 +140,7 @@ class Added(BaseModel):
 async def test_a_key_a_twin_stored_first_refuses_the_whole_command(pg_db: Database) -> None:
     """Two requests under one Idempotency-Key: the one that stores its response first wins,
     and the other's writes, held with its response, are all refused (409)."""
+    await pg_db.create_all(repository_tables)
     await pg_db.create_all(metadata)
     commands = Commands(pg_db, platform, rules=None)
     caller = sample_data_caller("so-cong-thuong", "14")
