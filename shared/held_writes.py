@@ -175,14 +175,14 @@ async def write_row(session: AsyncSession, write: RowWrite) -> None:
     held.rows.add(write.row)
 
 
-async def insert_rows(session: AsyncSession, shape: Inserting, rows: list[RowWrite]) -> None:
+async def insert_rows(session: AsyncSession, rows: list[RowWrite]) -> None:
     """Insert rows of one shape: held if the session holds its writes, else in one
     `executemany`."""
     if _KEY in session.info:
         for row in rows:
             await write_row(session, row)
     elif rows:
-        await session.execute(_alone(shape), [row.parameters for row in rows])
+        await session.execute(_alone(rows[0].shape), [row.parameters for row in rows])
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -76,7 +76,7 @@ class Outbox:
             )
             for env, ev in zip(envelopes, events, strict=True)
         ]
-        await insert_rows(session, self._inserting, rows)
+        await insert_rows(session, rows)
         sync_session = session.sync_session
         if not sa_event.contains(sync_session, "after_commit", self._on_commit):
             sa_event.listen(sync_session, "after_commit", self._on_commit, once=True)
