@@ -537,7 +537,17 @@ def main(args: argparse.Namespace) -> None:
         with (
             started(["shared.cli", "serve", "registry"], env, "/readyz") as (port, registry),
             started(
-                ["uvicorn", "bench.bare_write_app:app", "--log-level", "warning"],
+                [
+                    "uvicorn",
+                    "bench.bare_write_app:app",
+                    "--log-level",
+                    "warning",
+                    # on the same event loop and HTTP parser as the services (`ccn serve`)
+                    "--loop",
+                    "uvloop",
+                    "--http",
+                    "httptools",
+                ],
                 {**os.environ, "BARE_DSN": pg.url(pg.create_database()).replace("+asyncpg", "")},
                 "/docs",
             ) as (bare_port, bare_server),
