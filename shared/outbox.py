@@ -15,11 +15,11 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from shared import metrics
 from shared.context import Actor
@@ -29,6 +29,9 @@ from shared.events.envelope import Envelope
 from shared.held_writes import Inserting, RowWrite, insert_rows
 
 log = logging.getLogger(__name__)
+
+_WAKE = "outbox_wakes"
+"""In a session's `info`: the relays' wake-ups to set when its transaction commits."""
 
 OUTBOX_COLUMNS = (
     "id",
@@ -77,19 +80,22 @@ class Outbox:
             for env, ev in zip(envelopes, events, strict=True)
         ]
         await insert_rows(session, rows)
-        sync_session = session.sync_session
-        if not sa_event.contains(sync_session, "after_commit", self._on_commit):
-            sa_event.listen(sync_session, "after_commit", self._on_commit, once=True)
+        session.info.setdefault(_WAKE, set()).add(self._committed)
         return envelopes
-
-    def _on_commit(self, _session: Any) -> None:
-        self._committed.set()
 
     async def wait_for_commit(self, timeout_s: float) -> None:
         """Return when a transaction that added events commits, or after the timeout."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._committed.wait(), timeout_s)
         self._committed.clear()
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _wake_relays(session: Session) -> None:
+    """Once a transaction that added events commits, their relay claims them (one listener for
+    every session: registering one per session cost more than the insert's statement)."""
+    for committed in session.info.pop(_WAKE, ()):
+        committed.set()
 
 
 class OutboxHousekeeping:

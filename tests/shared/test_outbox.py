@@ -107,6 +107,24 @@ async def test_relay_publishes_committed_events_and_none_of_rolled_back_ones(
     assert json.loads(messages[0].value) == {"thing_id": "a", "seq": 0, "note": ""}
 
 
+async def test_the_relay_is_woken_by_a_commit_that_added_events_not_by_a_rollback(
+    service: tuple[Database, Contract, Outbox],
+) -> None:
+    db, contract, outbox = service
+    woken = asyncio.create_task(outbox.wait_for_commit(timeout_s=60))
+    with pytest.raises(Boom):
+        async with db.transaction() as session:
+            await outbox.add(session, contract.happened(thing_id="b", seq=0))
+            raise Boom
+    async with db.transaction() as session:
+        await session.execute(select(1))
+    await asyncio.sleep(0.1)
+    assert not woken.done(), "woken without a committed event"
+    async with db.transaction() as session:
+        await outbox.add(session, contract.happened(thing_id="a", seq=0))
+    await asyncio.wait_for(woken, timeout=10)
+
+
 async def test_events_of_one_aggregate_arrive_in_commit_order(
     service: tuple[Database, Contract, Outbox], kafka_bootstrap: str
 ) -> None:
