@@ -21,7 +21,7 @@ from sqlalchemy import Select, Table, bindparam, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import on_postgres
-from shared.errors import NotFound, StaleVersion
+from shared.errors import NotFound, PlatformError, StaleVersion
 from shared.held_writes import Inserting, RowWrite, Saving, write_row
 from shared.pagination import Keyset
 from shared.principal import Scope
@@ -135,11 +135,24 @@ class RepositoryBase(Generic[E]):
         return [self.to_entity(row) for row in items], next_cursor
 
     async def add(self, entity: E) -> None:
+        await self._insert(entity, new_only=False)
+
+    async def add_unless_there(self, entity: E, refused: PlatformError | None = None) -> None:
+        """Insert the entity unless a row holds one of its unique keys already (one another
+        transaction inserted and has not committed yet is waited for): then keep that row, or
+        raise `refused` if given. Where two commands may make the same record at once, the
+        second so finds the first's, instead of failing on its key."""
+        await self._insert(entity, new_only=True, refused=refused)
+
+    async def _insert(
+        self, entity: E, *, new_only: bool, refused: PlatformError | None = None
+    ) -> None:
         now = datetime.now(UTC)
         values = self.to_values(entity) | self._stamped(now, "created_at", "updated_at")
         parameters = {f"{name}_": value for name, value in values.items()}
-        shape = Inserting(self.table, tuple(values))
-        await write_row(self.session, RowWrite(shape, parameters, (self.table, entity.id)))
+        shape = Inserting(self.table, tuple(values), new_only)
+        row = RowWrite(shape, parameters, (self.table, entity.id), refused)
+        await write_row(self.session, row)
 
     async def save(self, entity: E) -> None:
         """Write the entity's state (what changed since it was read, if it was read by id);

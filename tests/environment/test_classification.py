@@ -3,6 +3,8 @@ decision by hand, and declassification."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.apis import problem
 from tests.environment.factory import Environment, sample
 
@@ -93,3 +95,23 @@ async def test_inspections_before_a_declassification_no_longer_count(
     await _inspected(environment, facility_id, "2024-06-10", "160")  # one minor exceedance
     standing = (await environment.ok("GET", f"/facilities/{facility_id}"))["classification"]
     assert standing["severity"] is None
+
+
+async def test_two_inspections_of_a_facility_never_classified_close_at_once(
+    environment: Environment,
+) -> None:
+    facilities = [await environment.facility() for _ in range(3)]
+    inspections = []
+    for facility_id in facilities * 2:
+        inspection = await environment.inspection(facility_id, scheduled_on="2024-05-06")
+        inspections.append(await environment.measured(inspection, sample("cod", "400")))
+    # Each finds its facility without a standing and makes one: the second of a facility must
+    # take the first's, not fail on its key (a race each pair may or may not run into).
+    closed = await asyncio.gather(
+        *(environment.completed(inspection) for inspection in inspections)
+    )
+    assert [c["outcome"] for c in closed] == ["violations_found"] * 6
+    for facility_id in facilities:
+        facility = await environment.ok("GET", f"/facilities/{facility_id}")
+        assert facility["classification"]["severity"] == "seriously_polluting"
+    assert (await environment.outbox_types()).count("FacilityClassifiedPolluting") == 3

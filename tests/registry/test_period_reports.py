@@ -4,6 +4,7 @@ statistics they are a share of, and an enterprise's token kept to its own record
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -285,3 +286,34 @@ async def test_statistics_give_the_share_of_output_inside_clusters(
     assert field_of(problem(bad, 422, "validation-error")) == "province_code"
     other = await registry.post("/provinces/01/statistics", {**body, "cluster_ids": []})
     problem(other, 403, "forbidden")
+
+
+async def test_the_same_year_and_area_recorded_at_once_refuses_one_and_keeps_the_other(
+    registry: Registry,
+) -> None:
+    def figure(year: int, output: int) -> dict[str, Any]:
+        return {
+            "year": year,
+            "area": "Huyện Mai Sơn",
+            "small_industry_output_vnd": output,
+            "statistics_source": "Chi cục Thống kê",
+            "cluster_ids": [],
+        }
+
+    # Two officials each record a year that has no figure yet, at once (three years: each
+    # pair may or may not meet inside the race).
+    pairs = [(figure(year, 1_000), figure(year, 2_000)) for year in (2019, 2020, 2021)]
+    answers = await asyncio.gather(
+        *(registry.post("/provinces/14/statistics", body) for pair in pairs for body in pair)
+    )
+    for i, (first, _) in enumerate(pairs):
+        answered = answers[2 * i : 2 * i + 2]
+        statuses = sorted(a.status_code for a in answered)
+        assert statuses in ([201, 201], [201, 409]), [a.text for a in answered]
+        for refused in (a for a in answered if a.status_code == 409):
+            problem(refused, 409, "stale-version")
+        listed = await registry.ok("GET", f"/provinces/14/statistics?year={first['year']}")
+        (kept,) = listed["items"]
+        last = max((a.json() for a in answered if a.status_code == 201), key=lambda r: r["version"])
+        assert (kept["id"], kept["version"]) == (last["id"], last["version"])
+    assert 409 in (a.status_code for a in answers), "no two met inside the race"

@@ -143,12 +143,15 @@ class Classifications(RepositoryBase[Classification]):
     what = "classification"
 
     async def standing(self, facility: FacilityOnRecord, *, lock: bool = False) -> Classification:
-        """The facility's standing; a new, unclassified one if it never had any."""
+        """The facility's standing; a new, unclassified one if it never had any. To lock one it
+        never had, its row is made first and then locked: two inspections of the facility
+        closing at once take turns on that row, where each would have inserted its own."""
         query = select(self.table).where(self.table.c.id == facility.id)
         found = await self.first(query.with_for_update() if lock else query)
         if found is not None:
             return found
         standing = Classification(facility.id, facility.province_code, facility.commune_code)
-        if lock:
-            await self.add(standing)
-        return standing
+        if not lock:
+            return standing
+        await self.add_unless_there(standing)
+        return await self.lock(facility.id)

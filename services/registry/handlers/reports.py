@@ -27,7 +27,7 @@ from services.registry.repository import (
     Tenancies,
 )
 from shared.domain import check_not_future, today
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, StaleVersion
 from shared.pagination import Page
 from shared.principal import Scope, reading
 
@@ -196,7 +196,13 @@ async def record_statistics(
         previous, province_code=province_code, **cmd.model_dump()
     )
     if previous is None:
-        await statistics.add(recorded)
+        # Another figure of the year and area recorded meanwhile: this one is refused (a
+        # retry replaces it), not failed on the table's key.
+        meanwhile = StaleVersion(
+            f"statistics of {province_code} for {cmd.year} ({cmd.area}) were recorded "
+            "meanwhile by someone else; reload and retry"
+        )
+        await statistics.add_unless_there(recorded, refused=meanwhile)
     else:
         await statistics.save(recorded)
     await uow.record(event)
