@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import math
+import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,14 +102,25 @@ async def sample(
     return Sample(at, answered, memory, backlog, lag)
 
 
+@contextlib.contextmanager
+def kept_if_failing(logs: Path) -> Iterator[Path]:
+    """The services' logs: removed after a soak that ends well, kept after one that fails."""
+    try:
+        yield logs
+    except BaseException:
+        print(f"the services' logs are kept in {logs}", flush=True)
+        raise
+    shutil.rmtree(logs, ignore_errors=True)
+
+
 async def soak(minutes: float, writes_per_s: float, every_s: float) -> None:
-    # Lanes at half their pace: a lane waits for each answer, so a slow one does not hold the
-    # rate back as much.
+    # Lanes at half their pace: a lane waits for each answer (and catches up after a late
+    # one), so twice the lanes keep twice the writes in flight, over twice the clusters.
     lanes = max(1, math.ceil(2 * writes_per_s / WRITES_PER_LANE_S))
     pace = writes_per_s / (lanes * WRITES_PER_LANE_S)
     with (
-        tempfile.TemporaryDirectory(prefix="ccn-soak-") as logs,
-        platform(Path(logs), "soak") as (broker, _pg, services),
+        kept_if_failing(Path(tempfile.mkdtemp(prefix="ccn-soak-"))) as logs,
+        platform(logs, "soak") as (broker, _pg, services),
     ):
         print(f"starting the four services (logs in {logs})", flush=True)
         await asyncio.gather(*(asyncio.to_thread(s.start) for s in services.values()))

@@ -33,6 +33,8 @@ SERVICES = (registry_service, environment_service, promotion_service, reporting_
 # A lane's pace; an inspection and a project are three writes each.
 REPORTS_PER_S, INSPECTIONS_PER_S, PROJECTS_PER_S = 15, 1.5, 1.5
 WRITES_PER_LANE_S = REPORTS_PER_S + 3 * INSPECTIONS_PER_S + 3 * PROJECTS_PER_S
+CATCH_UP_S = 1.0
+"""How far behind its turns a lane catches up in a burst."""
 
 
 @contextmanager
@@ -107,10 +109,15 @@ class Load:
         )
 
     async def _paced(self, write: Callable[[int], Awaitable[None]], per_s: float) -> None:
+        """`write` `per_s` times a second, each when its turn is due: after a late answer the
+        next goes at once, so one slow write does not lower the rate. A lane more than
+        CATCH_UP_S behind (a service down) starts its turns again from then, rather than make
+        up the whole stall in a burst."""
+        due = time.monotonic()
         while not self.stopping.is_set():
-            started = time.monotonic()
             await write(next(self.numbers))
-            await asyncio.sleep(max(0.0, 1 / per_s - (time.monotonic() - started)))
+            due = max(due + 1 / per_s, time.monotonic() - CATCH_UP_S)
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
 
     async def _report(self, clusters: list[str], n: int) -> None:
         cluster = clusters[n % len(clusters)]
