@@ -48,6 +48,25 @@ async def test_enterprises_are_registered_once_per_tax_code(registry: Registry) 
     ] == enterprise["id"]
 
 
+async def test_a_tax_code_registered_twice_at_once_makes_one_enterprise(
+    registry: Registry,
+) -> None:
+    codes = [new_tax_code() for _ in range(3)]
+    bodies = [
+        {"name": f"Công ty {i}", "tax_code": code, "kind": "company", "province_code": SON_LA}
+        for code in codes
+        for i in range(2)
+    ]
+    answers = await asyncio.gather(*(registry.post("/enterprises", body) for body in bodies))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] * 3 + [409] * 3, [a.text for a in answers if a.status_code != 201]
+    for code in codes:
+        found = await registry.ok("GET", f"/enterprises?tax_code={code}")
+        assert len(found["items"]) == 1
+    registered = [t for t in await registry.outbox_types() if t == "EnterpriseRegistered"]
+    assert len(registered) == 3
+
+
 async def test_a_facility_starts_in_a_residential_area(registry: Registry) -> None:
     facility = await registry.facility(name="Cơ sở mạ kẽm Chiềng An", commune_code=CHIENG_AN)
     assert facility["location"] == "residential_area" and facility["cluster_id"] is None

@@ -203,7 +203,8 @@ async def _new_producer(
             province_code=application.province_code,
         )
         owner, registered = Enterprise.register(registration)
-        await enterprises.add(owner)
+        meanwhile = Conflict(f"tax code {tax_code} was registered meanwhile; try again")
+        await enterprises.add_unless_there(owner, refused=meanwhile)
         events.append(registered)
     in_cluster = s.RegisterFacility(
         enterprise_id=owner.id,

@@ -214,7 +214,9 @@ async def register_enterprise(uow: Uow, *, cmd: s.RegisterEnterprise) -> s.Enter
     if existing is not None:
         raise Conflict(f"tax code {cmd.tax_code} is already registered", enterprise_id=existing.id)
     enterprise, registered = Enterprise.register(cmd)
-    await enterprises.add(enterprise)
+    # The same tax code registered by two officials at once: the second is told so too.
+    meanwhile = Conflict(f"tax code {cmd.tax_code} was registered meanwhile by someone else")
+    await enterprises.add_unless_there(enterprise, refused=meanwhile)
     await uow.record(registered)
     return s.EnterpriseView.of(enterprise)
 
