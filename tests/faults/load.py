@@ -110,9 +110,9 @@ class Load:
 
     async def _paced(self, write: Callable[[int], Awaitable[None]], per_s: float) -> None:
         """`write` `per_s` times a second, each when its turn is due: after a late answer the
-        next goes at once, so one slow write does not lower the rate. A lane more than
-        CATCH_UP_S behind (a service down) starts its turns again from then, rather than make
-        up the whole stall in a burst."""
+        next goes at once, so one slow write does not lower the rate. A lane is never more
+        than CATCH_UP_S behind: after a longer stall (a service down) it makes up a second's
+        turns in a burst, not the whole stall's."""
         due = time.monotonic()
         while not self.stopping.is_set():
             await write(next(self.numbers))
