@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from shared.dlq_cli import dlq
 from shared.infra_cli import BrokersOpt, infra, start_kafka, var_dir
 from shared.interpreter import settle
+from shared.named_services import ServiceArg, service_named
 from shared.report_cli import report
 from shared.settings import Settings
 
@@ -23,6 +25,7 @@ app = typer.Typer(
 )
 app.add_typer(infra, name="infra")
 app.add_typer(report, name="report")
+app.add_typer(dlq, name="dlq")
 
 
 @app.command()
@@ -94,36 +97,6 @@ def schemas(
     )
 
 
-ServiceArg = Annotated[str, typer.Argument(help="a service: registry, ...")]
-
-
-def load_service(name: str) -> ServiceSpec[Any]:
-    """The spec of one of the platform's services (`services.SERVICES`) or of the console, by
-    name."""
-    import importlib
-
-    from services import CONSOLE, SERVICES
-
-    apps = (*SERVICES, CONSOLE)
-    if name not in apps:
-        raise LookupError(f"no service named {name!r}; the platform has {', '.join(apps)}")
-    spec: ServiceSpec[Any] = importlib.import_module(f"services.{name}.app").service
-    return spec
-
-
-def _service(name: str, *, keeps_data: bool = True) -> ServiceSpec[Any]:
-    """The named spec; with `keeps_data`, refused (exit 2) if it keeps no database."""
-    try:
-        spec = load_service(name)
-    except LookupError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
-    if keeps_data and not spec.owns_data:
-        typer.echo(f"{name} keeps no database: it calls the services' APIs", err=True)
-        raise typer.Exit(2)
-    return spec
-
-
 @app.command()
 def migrate(service: ServiceArg) -> None:
     """Apply a service's database migrations ($CCN_DATABASE_URL, default SQLite in var/)."""
@@ -131,7 +104,7 @@ def migrate(service: ServiceArg) -> None:
 
     from shared.db import Database
 
-    spec = _service(service)
+    spec = service_named(service)
     url = spec.settings().resolved_database_url()
 
     async def apply() -> None:
@@ -154,7 +127,7 @@ def revision(
     from shared.migrations import revision as new_revision
     from shared.migrations import upgrade
 
-    spec = _service(service)
+    spec = service_named(service)
     url = spec.settings().resolved_database_url()
     upgrade(spec, url)
     new_revision(spec, url, message)
@@ -165,7 +138,7 @@ def seed(service: ServiceArg) -> None:
     """Load a service's sample data (idempotent: a second run changes nothing)."""
     import asyncio
 
-    spec = _service(service, keeps_data=False)
+    spec = service_named(service, keeps_data=False)
     commands = asyncio.run(spec.load_sample_data(spec.settings(), progress=typer.echo))
     if commands is None:
         typer.echo(f"{service} has no sample data")
@@ -184,7 +157,7 @@ def serve(
 
     from shared.logs import configure_logging
 
-    spec = _service(service, keeps_data=False)
+    spec = service_named(service, keeps_data=False)
     settings = spec.settings()
     configure_logging(service, level=settings.log_level, as_json=settings.log_json)
     api = spec.create_app(settings)
@@ -211,8 +184,8 @@ def run(brokers: BrokersOpt = 1) -> None:
         raise typer.Exit(1)
     # The services started here, and the sample data loaded from this process, use this Kafka.
     os.environ.setdefault("CCN_KAFKA_BOOTSTRAP_SERVERS", bootstrap)
-    specs = [_service(name) for name in SERVICES]
-    console = _service(CONSOLE, keeps_data=False)
+    specs = [service_named(name) for name in SERVICES]
+    console = service_named(CONSOLE, keeps_data=False)
     children = [
         subprocess.Popen([sys.executable, "-m", "shared.cli", "serve", spec.name])
         for spec in [*specs, console]
@@ -276,7 +249,7 @@ def rebuild(
     from shared.generations import Generations
     from shared.rebuild import describe
 
-    spec = _service(service)
+    spec = service_named(service)
     table = spec.generations
     if table is None:
         typer.echo(f"{service} keeps facts of its own: it cannot be rebuilt from events", err=True)
@@ -332,69 +305,6 @@ def _help_rebuild(spec: ServiceSpec[Any], settings: Settings, generation_id: int
 
     settle()
     asyncio.run(run())
-
-
-dlq = typer.Typer(
-    help="Dead-lettered and parked events of a service's consumers.", no_args_is_help=True
-)
-app.add_typer(dlq, name="dlq")
-
-
-async def _service_consumers(service: str) -> tuple[Any, list[Any]]:
-    from shared.db import Database
-
-    spec = _service(service)
-    settings = spec.settings()
-    db = Database(settings.resolved_database_url())
-    return db, await spec.live_consumers(settings, db)
-
-
-@dlq.command("list")
-def dlq_list(service: ServiceArg) -> None:
-    """Show the messages a service's consumers dead-lettered or parked, oldest first."""
-    import asyncio
-
-    async def show() -> int:
-        db, consumers = await _service_consumers(service)
-        count = 0
-        try:
-            for consumer in consumers:
-                for row in await consumer.dead.listed():
-                    count += 1
-                    typer.echo(
-                        f"{row.seq}\t{consumer.name}\t{row.status}\t{row.reason}\t"
-                        f"{row.topic}:{row.partition}@{row.offset}\tkey={row.key}\t"
-                        f"{row.event_type or '-'}\t{row.error.splitlines()[0][:160]}"
-                    )
-        finally:
-            await db.dispose()
-        return count
-
-    count = asyncio.run(show())
-    typer.echo(f"{count} dead-lettered or parked message(s) in {service}")
-
-
-@dlq.command("redrive")
-def dlq_redrive(
-    service: ServiceArg,
-    key: Annotated[str, typer.Option(help="the aggregate id (message key) to re-drive")],
-) -> None:
-    """Re-apply a key's dead-lettered events in order, after fixing their cause."""
-    import asyncio
-
-    async def redrive() -> tuple[int, int]:
-        db, consumers = await _service_consumers(service)
-        try:
-            applied = [await c.redrive(key) for c in consumers]
-            left = [r for c in consumers for r in await c.dead.of_key(key)]
-        finally:
-            await db.dispose()
-        return sum(applied), len(left)
-
-    applied, left = asyncio.run(redrive())
-    typer.echo(f"{service}: re-applied {applied} event(s) of key {key}; {left} still dead-lettered")
-    if left:
-        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

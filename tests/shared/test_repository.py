@@ -93,10 +93,15 @@ async def test_saves_in_one_transaction_keep_every_change(db: Database) -> None:
         await Things(session).save(thing)
         thing.name = "A"  # back to the name it was read with: still a change to write
         await Things(session).save(thing)
+    assert await _stored_t1(db) == (Thing("t1", "A", 3), "a")
+
+
+async def _stored_t1(db: Database) -> tuple[Thing, str]:
+    """Thing t1 as stored, and the folded name stored beside it."""
     async with db.sessions() as session:
-        assert await Things(session).get("t1") == Thing("t1", "A", 3)
+        thing = await Things(session).get("t1")
         folded = (await session.execute(select(things.c.name_folded))).scalar_one()
-    assert folded == "a"
+    return thing, folded
 
 
 async def test_a_list_changed_in_place_is_saved(db: Database) -> None:
@@ -181,10 +186,7 @@ async def test_two_records_are_locked_and_read_together(db: Database) -> None:
         ):
             with pytest.raises(NotFound, match=missing):
                 await Things(session).lock_with(first, TaggedThings(session), second)
-    async with db.sessions() as session:
-        assert await Things(session).get("t1") == Thing("t1", "Mai Sơn", 2)
-        folded = (await session.execute(select(things.c.name_folded))).scalar_one()
-    assert folded == "mai son"
+    assert await _stored_t1(db) == (Thing("t1", "Mai Sơn", 2), "mai son")
 
 
 async def test_two_records_locked_together_stay_locked_until_the_end(pg_db: Database) -> None:

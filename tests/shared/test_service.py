@@ -14,13 +14,13 @@ from services import SERVICES
 from services.registry.app import service as registry
 from shared.auth import mint_token
 from shared.cli import app as ccn
-from shared.cli import load_service
 from shared.db import Database, is_transient
 from shared.event_handlers import HandlerRegistry, RetryPolicy
 from shared.events import catalog
 from shared.events.registry import ClusterPlanned, TenancyStarted
 from shared.localinfra import PostgresServer, free_port
 from shared.migrations import alembic_config, upgrade_async
+from shared.named_services import load_service
 
 
 def test_every_listed_service_has_a_spec_ccn_can_load() -> None:
