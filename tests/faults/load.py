@@ -149,7 +149,9 @@ class Load:
         measured = await settled(
             self.environment,
             f"{path}/measurements",
-            {"samples": [sample("cod", "400")]},
+            # 1.35× COD's limit: a violation, below the serious ratio (2×), so a facility is
+            # polluting from its second such inspection on, as the fault suite's check counts.
+            {"samples": [sample("cod", "200")]},
             self.outcomes,
         )
         completion = {"carried_out_on": "2024-05-06", "version": measured["version"]}
