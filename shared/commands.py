@@ -11,7 +11,9 @@ when it returns. A route is then: parse, `run` one handler, return its view.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Concatenate, Generic, ParamSpec, TypeVar
 
@@ -20,6 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import metrics
 from shared.auth import CurrentPrincipal
 from shared.context import Actor
 from shared.db import Sessions
@@ -34,6 +37,7 @@ from shared.idempotency import (
     fingerprint,
 )
 from shared.openapi import answers, describes_views
+from shared.optimistic import NeedsLocks
 from shared.outbox import Outbox
 from shared.preconditions import etag
 from shared.principal import Permit, Principal
@@ -43,6 +47,8 @@ S = TypeVar("S")
 V = TypeVar("V", bound=BaseModel)
 R = TypeVar("R")
 P = ParamSpec("P")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -90,8 +96,9 @@ class Outcome(Generic[V]):
 class Commands(Generic[S]):
     """Runs a service's handlers against its database; the same with or without HTTP."""
 
-    def __init__(self, db: Sessions, tables: PlatformTables, rules: S) -> None:
+    def __init__(self, db: Sessions, tables: PlatformTables, rules: S, *, service: str) -> None:
         self.db = db
+        self.service = service
         self.outbox = Outbox(tables.outbox)
         self.keys = IdempotencyKeys(tables.idempotency_keys)
         self.rules = rules
@@ -106,23 +113,40 @@ class Commands(Generic[S]):
         status_code: int = 200,
         headers: Callable[[V], dict[str, str]] = lambda _: {},
     ) -> Outcome[V]:
-        """Run `action` in one transaction, once per (caller, key) when a key is given."""
-        async with self.db.transaction() as session:
-            if key is not None:
-                stored = await self.keys.find(session, caller.subject, key)
-                if stored is not None:
-                    stored.check_replay(caller, fingerprint, key)
-                    return Outcome(stored.status_code, stored.headers, replayed=stored)
-            uow = UnitOfWork(session, caller, self.rules, self.outbox)
-            async with writes_held(session):
-                view = await action(uow)
-                outcome = Outcome(status_code, headers(view), view=view)
+        """Run `action` in one unit of work, once per (caller, key) when a key is given: first
+        an optimistic one (`shared.optimistic`), then, if that could not commit, one in a
+        transaction under its locks."""
+
+        async def attempt(
+            unit: AbstractAsyncContextManager[AsyncSession], *, optimistic: bool
+        ) -> Outcome[V]:
+            async with unit as session:
                 if key is not None:
-                    remembered = StoredResponse(
-                        status_code, outcome.body, outcome.headers, fingerprint, tuple(uow.permits)
-                    )
-                    await self.keys.remember(session, caller.subject, key, remembered)
-        return outcome
+                    stored = await self.keys.find(session, caller.subject, key)
+                    if stored is not None:
+                        stored.check_replay(caller, fingerprint, key)
+                        return Outcome(stored.status_code, stored.headers, replayed=stored)
+                uow = UnitOfWork(session, caller, self.rules, self.outbox)
+                async with writes_held(session, optimistic=optimistic):
+                    view = await action(uow)
+                    outcome = Outcome(status_code, headers(view), view=view)
+                    if key is not None:
+                        permits = tuple(uow.permits)
+                        remembered = StoredResponse(
+                            status_code, outcome.body, outcome.headers, fingerprint, permits
+                        )
+                        await self.keys.remember(session, caller.subject, key, remembered)
+            return outcome
+
+        unlocked = self.db.optimistic()
+        if unlocked is not None:
+            try:
+                return await attempt(unlocked, optimistic=True)
+            except NeedsLocks as exc:
+                command = getattr(action, "__name__", "")
+                metrics.COMMANDS_RUN_AGAIN.labels(self.service, command, exc.reason).inc()
+                log.debug("%s runs again under locks: %s", command, exc)
+        return await attempt(self.db.transaction(), optimistic=False)
 
     async def query(self, caller: Principal, action: Action[R]) -> R:
         """Run a read-only `action`; nothing it does is committed."""
@@ -139,6 +163,7 @@ def bind(handler: Handler[P, R], *args: P.args, **kwargs: P.kwargs) -> Action[R]
     async def action(uow: UnitOfWork[Any]) -> R:
         return await handler(uow, *args, **kwargs)
 
+    action.__name__ = handler.__name__
     return action
 
 

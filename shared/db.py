@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 
 from shared.columns import JsonList
 from shared.gathered import Columnar, try_copy, write
+from shared.optimistic import begin_before_writes
 
 # Stable constraint names, so that migrations can refer to them.
 NAMING_CONVENTION = {
@@ -94,6 +95,7 @@ class Sessions(Protocol):
 
     def sessions(self) -> AbstractAsyncContextManager[AsyncSession]: ...
     def transaction(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+    def optimistic(self) -> AbstractAsyncContextManager[AsyncSession] | None: ...
 
 
 class Database:
@@ -125,6 +127,12 @@ class Database:
             event.listen(self.engine.sync_engine, "checkin", _returned)
             event.listen(self.engine.sync_engine, "checkout", _checked_out(self.sync_engine))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._optimistic: async_sessionmaker[AsyncSession] | None = None
+        if self.is_postgres:
+            # Optimistic units take the pool's connections without a transaction.
+            autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            begin_before_writes(autocommit.sync_engine)
+            self._optimistic = async_sessionmaker(autocommit, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,6 +150,23 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits when the block ends, and rolls back on any error."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    def optimistic(self) -> AbstractAsyncContextManager[AsyncSession] | None:
+        """A session for an optimistic unit of work (`shared.optimistic`), without a transaction
+        until it sends anything but plain reads and held writes. None on SQLite."""
+        if self._optimistic is None:
+            return None
+        return self._optimistic_session(self._optimistic)
+
+    @staticmethod
+    @asynccontextmanager
+    async def _optimistic_session(
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> AsyncIterator[AsyncSession]:
+        # The session's own transaction sends neither BEGIN nor COMMIT on such a connection;
+        # its end still tells the relay that events were committed.
+        async with sessions() as session, session.begin():
             yield session
 
     async def create_all(self, metadata: MetaData) -> None:

@@ -188,6 +188,10 @@ class Generations:
         async with self.database(live).transaction() as session:
             yield session
 
+    def optimistic(self) -> None:
+        """None: a command on the live generation runs in a transaction, as it is rare."""
+        return None
+
     # -- a rebuild's steps -------------------------------------------------------------------
 
     async def begin(self, requested_by: str) -> Generation:

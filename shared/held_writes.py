@@ -19,6 +19,12 @@ The writes keep the meaning they would have if each were sent alone:
 
 On SQLite, which has no data-modifying `WITH`, and outside the block, each write is sent at
 once.
+
+In an optimistic unit of work (`writes_held(session, optimistic=True)`, see
+`shared.optimistic`), what is held when the block ends goes as one statement that fails whole
+if a write is refused, and a write refused raises `NeedsLocks` (the command runs again under
+locks) instead of its error; writes sent before, once the unit has begun a transaction, are
+undone with it.
 """
 
 from __future__ import annotations
@@ -31,21 +37,27 @@ from typing import Any
 
 from sqlalchemy import (
     Insert,
+    Integer,
     Select,
     Table,
     Update,
+    and_,
     bindparam,
+    case,
+    cast,
     event,
     func,
     literal_column,
     select,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from shared.db import on_postgres
 from shared.errors import PlatformError
+from shared.optimistic import SENDING_HELD_WRITES, NeedsLocks, begin
 
 _KEY = "ccn.held_writes"
 
@@ -80,9 +92,13 @@ class Saving:
     table: Table
     columns: tuple[str, ...]
 
+    @property
+    def versioned(self) -> bool:
+        return "version" in self.table.c
+
     def statement(self, prefix: str) -> Update:
         query = self.table.update().where(self.table.c.id == bindparam(f"{prefix}id_"))
-        if "version" in self.table.c:
+        if self.versioned:
             query = query.where(self.table.c.version == bindparam(f"{prefix}read_at_"))
         return query.values({name: bindparam(f"{prefix}{name}_") for name in self.columns})
 
@@ -105,10 +121,30 @@ class RowWrite:
             raise self.refused
 
 
+REFUSED = "held writes refused: a row changed since it was read"
+"""What PostgreSQL answers when an optimistic unit's statement fails on a write refused."""
+
+
 class _Held:
-    def __init__(self) -> None:
+    def __init__(self, driver: Any = None) -> None:
+        self.driver = driver
+        """An optimistic unit's connection (the driver's), else None."""
         self.writes: list[RowWrite] = []
         self.rows: set[tuple[Table, Any]] = set()
+        self.noted: set[tuple[Table, Any]] = set()
+        """The rows an optimistic unit read to change without locking them."""
+        self.saved: set[tuple[Table, Any]] = set()
+        """The rows it saves over the version read."""
+
+    @property
+    def optimistic(self) -> bool:
+        return self.driver is not None
+
+    def hold(self, write: RowWrite) -> None:
+        self.writes.append(write)
+        self.rows.add(write.row)
+        if isinstance(write.shape, Saving) and write.shape.versioned:
+            self.saved.add(write.row)
 
     def take(self) -> list[RowWrite]:
         writes, self.writes, self.rows = self.writes, [], set()
@@ -121,45 +157,90 @@ def _alone(shape: Shape) -> Insert | Update:
 
 
 @functools.lru_cache(maxsize=256)
-def _together(shapes: tuple[Shape, ...]) -> Select[Any]:
-    """One statement of every shape in turn, answering how many rows each changed."""
+def _together(shapes: tuple[Shape, ...], guarded: tuple[bool, ...] | None) -> Select[Any]:
+    """One statement of every shape in turn, answering how many rows each changed; if
+    `guarded`, it fails (`REFUSED`) unless each write it marks changed one row."""
     parts = [
         shape.statement(f"w{i}_").returning(literal_column("1")).cte(f"w{i}")
         for i, shape in enumerate(shapes)
     ]
-    return select(*(select(func.count()).select_from(part).scalar_subquery() for part in parts))
+    counts = [select(func.count()).select_from(part).scalar_subquery() for part in parts]
+    checked = [count == 1 for count, marked in zip(counts, guarded or (), strict=False) if marked]
+    if not checked:
+        return select(*counts)
+    # The text is cast only if a check fails: it depends on the counts, so it cannot be
+    # computed before the statement runs.
+    verdict = case((and_(*checked), literal_column("'0'")), else_=literal_column(f"'{REFUSED}'"))
+    return select(*counts, cast(verdict, Integer))
 
 
-def _send(session: Session, writes: list[RowWrite]) -> None:
+def _send(session: Session, writes: list[RowWrite], optimistic: bool = False) -> None:
+    sending = {SENDING_HELD_WRITES: True}
     if len(writes) == 1:
         (write,) = writes
-        result = session.execute(_alone(write.shape), write.parameters)
-        write.check(result.rowcount)  # type: ignore[attr-defined]
+        result = session.execute(_alone(write.shape), write.parameters, execution_options=sending)
+        changed = result.rowcount  # type: ignore[attr-defined]
+        if optimistic and changed != 1 and write.refused is not None:
+            raise NeedsLocks(str(write.refused), reason="conflict")
+        write.check(changed)
         return
     parameters = {
         f"w{i}_{name}": value
         for i, write in enumerate(writes)
         for name, value in write.parameters.items()
     }
-    counts = session.execute(_together(tuple(w.shape for w in writes)), parameters).one()
-    for write, changed in zip(writes, counts, strict=True):
+    guarded = tuple(w.refused is not None for w in writes) if optimistic else None
+    statement = _together(tuple(w.shape for w in writes), guarded)
+    try:
+        counts = session.execute(statement, parameters, execution_options=sending).one()
+    except DBAPIError as exc:
+        if optimistic and REFUSED in str(exc.orig):
+            raise NeedsLocks(REFUSED, reason="conflict") from None
+        raise
+    for write, changed in zip(writes, counts[: len(writes)], strict=True):
         write.check(changed)
 
 
 @asynccontextmanager
-async def writes_held(session: AsyncSession) -> AsyncIterator[None]:
+async def writes_held(session: AsyncSession, *, optimistic: bool = False) -> AsyncIterator[None]:
     """Hold the session's row writes back (on PostgreSQL), and send them together when the
-    block ends, or before any other statement the session runs."""
+    block ends, or before any other statement the session runs. If `optimistic`, the session
+    is an optimistic unit's (`shared.optimistic`): it begins a transaction only when it must,
+    and raises `NeedsLocks` if it cannot commit as it is."""
     if not on_postgres(session):
         yield
         return
-    held = session.info[_KEY] = _Held()
+    driver = None
+    if optimistic:
+        raw = await (await session.connection()).get_raw_connection()
+        driver = raw.dbapi_connection
+    held = session.info[_KEY] = _Held(driver)
     try:
         yield
+        if not held.noted <= held.saved:
+            raise NeedsLocks("a row read to change is not saved over the version read")
         if held.writes:
-            await session.run_sync(_send, held.take())
+            await session.run_sync(_send, held.take(), held.optimistic)
     finally:
         del session.info[_KEY]
+
+
+def reads_locked(session: AsyncSession, table: Table, row_id: Any) -> bool:
+    """Whether a read of the row, to change it, must lock it until the transaction ends: not
+    in an optimistic unit of work without a transaction yet, which notes the row instead."""
+    held: _Held | None = session.info.get(_KEY)
+    if held is None or held.driver is None or not held.driver.autocommit:
+        return True
+    held.noted.add((table, row_id))
+    return False
+
+
+def _send_in_transaction(session: Session, held: _Held) -> None:
+    """Send what is held, in the session's transaction (an optimistic unit begins one now:
+    what it runs next must see these writes, and they it)."""
+    if held.driver is not None:
+        begin(session.get_bind().dialect, held.driver)
+    _send(session, held.take(), held.optimistic)
 
 
 async def write_row(session: AsyncSession, write: RowWrite) -> None:
@@ -170,9 +251,8 @@ async def write_row(session: AsyncSession, write: RowWrite) -> None:
         write.check(result.rowcount)  # type: ignore[attr-defined]
         return
     if write.row in held.rows or len(held.writes) >= HELD_AT_MOST:
-        await session.run_sync(_send, held.take())
-    held.writes.append(write)
-    held.rows.add(write.row)
+        await session.run_sync(_send_in_transaction, held)
+    held.hold(write)
 
 
 async def insert_rows(session: AsyncSession, rows: list[RowWrite]) -> None:
@@ -189,4 +269,4 @@ async def insert_rows(session: AsyncSession, rows: list[RowWrite]) -> None:
 def _send_held_first(state: ORMExecuteState) -> None:
     held: _Held | None = state.session.info.get(_KEY)
     if held is not None and held.writes:
-        _send(state.session, held.take())
+        _send_in_transaction(state.session, held)

@@ -42,6 +42,12 @@ DLQ_MESSAGES = Counter(
     "Messages sent to a dead-letter topic, by source topic and reason.",
     ["consumer", "topic", "reason"],
 )
+COMMANDS_RUN_AGAIN = Counter(
+    "ccn_commands_run_again_total",
+    "Commands whose optimistic attempt could not commit, run again under locks, by command and "
+    "reason (conflict: a row changed since it was read; lock: a row read to change is not saved).",
+    ["service", "command", "reason"],
+)
 OUTBOX_BACKLOG = Gauge("ccn_outbox_backlog", "Outbox rows not yet published.", ["service"])
 OUTBOX_OLDEST_AGE = Gauge(
     "ccn_outbox_oldest_unpublished_age_seconds",

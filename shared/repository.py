@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import on_postgres
 from shared.errors import NotFound, PlatformError, StaleVersion
-from shared.held_writes import Inserting, RowWrite, Saving, write_row
+from shared.held_writes import Inserting, RowWrite, Saving, reads_locked, write_row
 from shared.pagination import Keyset
 from shared.principal import Scope
 from shared.text import fold
@@ -74,6 +74,7 @@ class RepositoryBase(Generic[E]):
         return await self._by_id(entity_id, False)
 
     async def _by_id(self, entity_id: str, lock: bool) -> E | None:
+        lock = lock and reads_locked(self.session, self.table, entity_id)
         row = (await self.session.execute(_by_id(self.table, lock), {"id_": entity_id})).first()
         if row is None:
             return None
@@ -113,8 +114,11 @@ class RepositoryBase(Generic[E]):
         (this one, then the other), in one round trip on PostgreSQL."""
         if not on_postgres(self.session):
             return await self.lock(entity_id), await other.lock(other_id)
+        lock = reads_locked(self.session, self.table, entity_id)
+        lock = reads_locked(self.session, other.table, other_id) and lock
         parameters = {"id_": entity_id, "other_id_": other_id}
-        row = (await self.session.execute(_pair(self.table, other.table), parameters)).one()
+        pair = _pair(self.table, other.table, lock)
+        row = (await self.session.execute(pair, parameters)).one()
         names, other_names = _columns(self.table), _columns(other.table)
         first = dict(zip(names, row[: len(names)], strict=True))
         second = dict(zip(other_names, row[len(names) :], strict=True))
@@ -221,14 +225,15 @@ def _columns(table: Table) -> tuple[str, ...]:
 
 
 @functools.cache
-def _pair(table: Table, other: Table) -> Select[Any]:
-    """The row `id_` of `table` and the row `other_id_` of `other`, each locked, side by side
-    (the table's columns, then the other's, all NULL for a row that is not there). The rows are
-    locked in that order: each is read by a locking `WITH` query, which runs when the join
-    first asks it for a row, and the joins, having no condition, can only nest in the order
-    written."""
-    a = select(table).where(table.c.id == bindparam("id_")).with_for_update().cte("a")
-    b = select(other).where(other.c.id == bindparam("other_id_")).with_for_update().cte("b")
+def _pair(table: Table, other: Table, lock: bool) -> Select[Any]:
+    """The row `id_` of `table` and the row `other_id_` of `other`, side by side (the table's
+    columns, then the other's, all NULL for a row that is not there), each locked if `lock`.
+    The rows are locked in that order: each is read by a locking `WITH` query, which runs when
+    the join first asks it for a row, and the joins, having no condition, can only nest in the
+    order written."""
+    a = _by_id(table, lock).cte("a")
+    by_other_id = select(other).where(other.c.id == bindparam("other_id_"))
+    b = (by_other_id.with_for_update() if lock else by_other_id).cte("b")
     one = select(literal_column("1").label("one")).subquery("one")
     return select(
         *(a.c[name].label(f"a_{name}") for name in _columns(table)),

@@ -114,7 +114,7 @@ class ServiceSpec(Generic[S]):
 
     def commands(self, settings: Settings, db: Sessions) -> Commands[S]:
         rules = None if self.rules is None else self.rules(settings)
-        return Commands(db, self._own_tables(), rules)  # type: ignore[arg-type]
+        return Commands(db, self._own_tables(), rules, service=self.name)  # type: ignore[arg-type]
 
     def sessions(self, db: Database) -> Database | Generations:
         """Where the service reads and writes: its database, or the live generation of it."""

@@ -70,7 +70,7 @@ async def propose_project(uow: Uow, *, cmd: s.ProposeProject) -> s.ProjectView:
     project, proposed = Project.propose(cmd, plan=plan)
     await Projects(uow.session).add(project)
     await uow.record(proposed)
-    return await _project_view(uow, project)
+    return s.ProjectView.of(project, History.empty())
 
 
 async def _project_view(uow: Uow, project: Project) -> s.ProjectView:
@@ -105,12 +105,16 @@ async def _changing(
 
 
 async def _changed(uow: Uow, project: Project, plan: Plan | None, *events: Event) -> s.ProjectView:
+    # The history the view shows is read before the held writes, which then go in one
+    # statement (a payment or a visit, written to the history first, is read with it).
+    history = History(uow.session)
+    await history.recorded(*events)
+    shown = await history.of([project.id])
     await Projects(uow.session).save(project)
     if plan is not None:
         await Plans(uow.session).save(plan)
-    await History(uow.session).recorded(*events)
     await uow.record(*events)
-    return await _project_view(uow, project)
+    return s.ProjectView.of(project, shown[project.id])
 
 
 async def appraise_project(

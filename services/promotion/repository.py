@@ -133,11 +133,14 @@ class History:
                     )
                 )
 
+    @staticmethod
+    def empty() -> dict[str, list[Any]]:
+        """A new project's: none."""
+        return {"disbursements": [], "monitoring_visits": []}
+
     async def of(self, project_ids: Sequence[str]) -> dict[str, dict[str, list[Any]]]:
         """Each project's disbursements and visits, in date order."""
-        found: dict[str, dict[str, list[Any]]] = {
-            p: {"disbursements": [], "monitoring_visits": []} for p in project_ids
-        }
+        found = {p: self.empty() for p in project_ids}
         for name, table, day in (
             ("disbursements", t.disbursements, t.disbursements.c.disbursed_on),
             ("monitoring_visits", t.monitoring_visits, t.monitoring_visits.c.visited_on),

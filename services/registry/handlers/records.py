@@ -48,9 +48,11 @@ async def _changing(
 
 
 async def _changed(uow: Uow, cluster: Cluster, event: ev.Event) -> s.ClusterView:
+    # Its tenants are read before the writes, which then go in one statement.
+    tenants = await Clusters(uow.session).tenants([cluster.id])
     await Clusters(uow.session).save(cluster)
     await uow.record(event)
-    return await _cluster_view(uow, cluster)
+    return s.ClusterView.of(cluster, tenants.get(cluster.id, NO_TENANTS))
 
 
 # -- clusters --------------------------------------------------------------------------------
