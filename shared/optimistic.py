@@ -55,7 +55,7 @@ _WRITES = re.compile(
 def reads_only(sql: str) -> bool:
     """Whether the statement only reads: a SELECT (or WITH … SELECT) that writes no row, locks
     none (FOR UPDATE, FOR SHARE) and takes no value from a sequence. In doubt, not: a word
-    like these in a name costs a command its optimistic attempt, never a write unguarded."""
+    like these in a name costs a unit a transaction it did not need, never a write unguarded."""
     return _READ.match(sql) is not None and _WRITES.search(sql) is None
 
 
