@@ -146,28 +146,16 @@ class Database:
     def sync_engine(self) -> Engine:
         return self.engine.sync_engine
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session whose work commits when the block ends, and rolls back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        return _begun(self.sessions)
 
     def optimistic(self) -> AbstractAsyncContextManager[AsyncSession] | None:
         """A session for an optimistic unit of work (`shared.optimistic`), without a transaction
         until it sends anything but plain reads and held writes. None on SQLite."""
-        if self._optimistic is None:
-            return None
-        return self._optimistic_session(self._optimistic)
-
-    @staticmethod
-    @asynccontextmanager
-    async def _optimistic_session(
-        sessions: async_sessionmaker[AsyncSession],
-    ) -> AsyncIterator[AsyncSession]:
         # The session's own transaction sends neither BEGIN nor COMMIT on such a connection;
         # its end still tells the relay that events were committed.
-        async with sessions() as session, session.begin():
-            yield session
+        return None if self._optimistic is None else _begun(self._optimistic)
 
     async def create_all(self, metadata: MetaData) -> None:
         """Create the tables of `metadata` (tests and the embedded default; production migrates)."""
@@ -180,6 +168,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@asynccontextmanager
+async def _begun(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessions() as session, session.begin():
+        yield session
 
 
 def _dialect(session: AsyncSession) -> Any:

@@ -116,8 +116,11 @@ class RowWrite:
     row: tuple[Table, Any]
     refused: PlatformError | None = None
 
-    def check(self, changed: int) -> None:
+    def check(self, changed: int, optimistic: bool = False) -> None:
+        """Raise `refused` if the write changed no row; in an optimistic unit, `NeedsLocks`."""
         if changed != 1 and self.refused is not None:
+            if optimistic:
+                raise NeedsLocks(str(self.refused), reason="conflict")
             raise self.refused
 
 
@@ -165,9 +168,9 @@ def _together(shapes: tuple[Shape, ...], guarded: tuple[bool, ...] | None) -> Se
         for i, shape in enumerate(shapes)
     ]
     counts = [select(func.count()).select_from(part).scalar_subquery() for part in parts]
-    checked = [count == 1 for count, marked in zip(counts, guarded or (), strict=False) if marked]
-    if not checked:
+    if guarded is None or not any(guarded):
         return select(*counts)
+    checked = [count == 1 for count, marked in zip(counts, guarded, strict=True) if marked]
     # The text is cast only if a check fails: it depends on the counts, so it cannot be
     # computed before the statement runs.
     verdict = case((and_(*checked), literal_column("'0'")), else_=literal_column(f"'{REFUSED}'"))
@@ -179,10 +182,7 @@ def _send(session: Session, writes: list[RowWrite], optimistic: bool = False) ->
     if len(writes) == 1:
         (write,) = writes
         result = session.execute(_alone(write.shape), write.parameters, execution_options=sending)
-        changed = result.rowcount  # type: ignore[attr-defined]
-        if optimistic and changed != 1 and write.refused is not None:
-            raise NeedsLocks(str(write.refused), reason="conflict")
-        write.check(changed)
+        write.check(result.rowcount, optimistic)  # type: ignore[attr-defined]
         return
     parameters = {
         f"w{i}_{name}": value
@@ -198,7 +198,7 @@ def _send(session: Session, writes: list[RowWrite], optimistic: bool = False) ->
             raise NeedsLocks(REFUSED, reason="conflict") from None
         raise
     for write, changed in zip(writes, counts[: len(writes)], strict=True):
-        write.check(changed)
+        write.check(changed, optimistic)
 
 
 @asynccontextmanager
@@ -225,13 +225,14 @@ async def writes_held(session: AsyncSession, *, optimistic: bool = False) -> Asy
         del session.info[_KEY]
 
 
-def reads_locked(session: AsyncSession, table: Table, row_id: Any) -> bool:
-    """Whether a read of the row, to change it, must lock it until the transaction ends: not
-    in an optimistic unit of work without a transaction yet, which notes the row instead."""
+def reads_locked(session: AsyncSession, *rows: tuple[Table, Any]) -> bool:
+    """Whether a read of the rows (table, key), to change them, must lock them until the
+    transaction ends: not in an optimistic unit of work without a transaction yet, which notes
+    the rows instead."""
     held: _Held | None = session.info.get(_KEY)
     if held is None or held.driver is None or not held.driver.autocommit:
         return True
-    held.noted.add((table, row_id))
+    held.noted.update(rows)
     return False
 
 

@@ -74,7 +74,7 @@ class RepositoryBase(Generic[E]):
         return await self._by_id(entity_id, False)
 
     async def _by_id(self, entity_id: str, lock: bool) -> E | None:
-        lock = lock and reads_locked(self.session, self.table, entity_id)
+        lock = lock and reads_locked(self.session, (self.table, entity_id))
         row = (await self.session.execute(_by_id(self.table, lock), {"id_": entity_id})).first()
         if row is None:
             return None
@@ -114,8 +114,7 @@ class RepositoryBase(Generic[E]):
         (this one, then the other), in one round trip on PostgreSQL."""
         if not on_postgres(self.session):
             return await self.lock(entity_id), await other.lock(other_id)
-        lock = reads_locked(self.session, self.table, entity_id)
-        lock = reads_locked(self.session, other.table, other_id) and lock
+        lock = reads_locked(self.session, (self.table, entity_id), (other.table, other_id))
         parameters = {"id_": entity_id, "other_id_": other_id}
         pair = _pair(self.table, other.table, lock)
         row = (await self.session.execute(pair, parameters)).one()
@@ -214,8 +213,8 @@ def _names(entity: Any, table: Table | None = None) -> tuple[str, ...]:
 
 
 @functools.cache
-def _by_id(table: Table, lock: bool) -> Select[Any]:
-    query = select(table).where(table.c.id == bindparam("id_"))
+def _by_id(table: Table, lock: bool, key: str = "id_") -> Select[Any]:
+    query = select(table).where(table.c.id == bindparam(key))
     return query.with_for_update() if lock else query
 
 
@@ -232,8 +231,7 @@ def _pair(table: Table, other: Table, lock: bool) -> Select[Any]:
     the join first asks it for a row, and the joins, having no condition, can only nest in the
     order written."""
     a = _by_id(table, lock).cte("a")
-    by_other_id = select(other).where(other.c.id == bindparam("other_id_"))
-    b = (by_other_id.with_for_update() if lock else by_other_id).cte("b")
+    b = _by_id(other, lock, "other_id_").cte("b")
     one = select(literal_column("1").label("one")).subquery("one")
     return select(
         *(a.c[name].label(f"a_{name}") for name in _columns(table)),

@@ -11,6 +11,7 @@ from services.registry.domain import (
     Enterprise,
     Facility,
     Tenancy,
+    Tenants,
     approving,
     writing,
     writing_locally,
@@ -32,8 +33,11 @@ from shared.principal import Permit, Place, Scope, reading
 
 
 async def _cluster_view(uow: Uow, cluster: Cluster) -> s.ClusterView:
-    tenants = await Clusters(uow.session).tenants([cluster.id])
-    return s.ClusterView.of(cluster, tenants.get(cluster.id, NO_TENANTS))
+    return s.ClusterView.of(cluster, await _tenants(uow, cluster))
+
+
+async def _tenants(uow: Uow, cluster: Cluster) -> Tenants:
+    return (await Clusters(uow.session).tenants([cluster.id])).get(cluster.id, NO_TENANTS)
 
 
 async def _changing(
@@ -49,10 +53,10 @@ async def _changing(
 
 async def _changed(uow: Uow, cluster: Cluster, event: ev.Event) -> s.ClusterView:
     # Its tenants are read before the writes, which then go in one statement.
-    tenants = await Clusters(uow.session).tenants([cluster.id])
+    tenants = await _tenants(uow, cluster)
     await Clusters(uow.session).save(cluster)
     await uow.record(event)
-    return s.ClusterView.of(cluster, tenants.get(cluster.id, NO_TENANTS))
+    return s.ClusterView.of(cluster, tenants)
 
 
 # -- clusters --------------------------------------------------------------------------------
