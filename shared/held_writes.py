@@ -24,7 +24,8 @@ In an optimistic unit of work (`writes_held(session, optimistic=True)`, see
 `shared.optimistic`), what is held when the block ends goes as one statement that fails whole
 if a write is refused, and a write refused raises `NeedsLocks` (the command runs again under
 locks) instead of its error; writes sent before, once the unit has begun a transaction, are
-undone with it.
+undone with it. Until it begins one, that statement, and the repositories' reads by id
+(`read_directly`), go straight to the driver (`shared.direct`), not through the session.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from shared.db import on_postgres
+from shared.direct import Direct
 from shared.errors import PlatformError
 from shared.optimistic import SENDING_HELD_WRITES, NeedsLocks, begin
 
@@ -143,6 +145,12 @@ class _Held:
     def optimistic(self) -> bool:
         return self.driver is not None
 
+    @property
+    def direct(self) -> Any | None:
+        """The driver, while the unit's statements may go straight to it (`shared.direct`):
+        an optimistic unit's, before it begins a transaction."""
+        return self.driver if self.driver is not None and self.driver.autocommit else None
+
     def hold(self, write: RowWrite) -> None:
         self.writes.append(write)
         self.rows.add(write.row)
@@ -177,28 +185,64 @@ def _together(shapes: tuple[Shape, ...], guarded: tuple[bool, ...] | None) -> Se
     return select(*counts, cast(verdict, Integer))
 
 
-def _send(session: Session, writes: list[RowWrite], optimistic: bool = False) -> None:
-    sending = {SENDING_HELD_WRITES: True}
+def _statement(writes: list[RowWrite], optimistic: bool) -> tuple[Any, dict[str, Any]]:
+    """The statement that sends the writes, and its parameters."""
     if len(writes) == 1:
         (write,) = writes
-        result = session.execute(_alone(write.shape), write.parameters, execution_options=sending)
-        write.check(result.rowcount, optimistic)  # type: ignore[attr-defined]
-        return
+        return _alone(write.shape), write.parameters
     parameters = {
         f"w{i}_{name}": value
         for i, write in enumerate(writes)
         for name, value in write.parameters.items()
     }
     guarded = tuple(w.refused is not None for w in writes) if optimistic else None
-    statement = _together(tuple(w.shape for w in writes), guarded)
+    return _together(tuple(w.shape for w in writes), guarded), parameters
+
+
+def _checked(writes: list[RowWrite], changed: Any, optimistic: bool) -> None:
+    for write, count in zip(writes, changed[: len(writes)], strict=True):
+        write.check(count, optimistic)
+
+
+def _refused(error: DBAPIError, optimistic: bool) -> None:
+    if optimistic and REFUSED in str(error.orig):
+        raise NeedsLocks(REFUSED, reason="conflict") from None
+
+
+def _send(session: Session, writes: list[RowWrite], optimistic: bool = False) -> None:
+    statement, parameters = _statement(writes, optimistic)
     try:
-        counts = session.execute(statement, parameters, execution_options=sending).one()
-    except DBAPIError as exc:
-        if optimistic and REFUSED in str(exc.orig):
-            raise NeedsLocks(REFUSED, reason="conflict") from None
+        result = session.execute(
+            statement, parameters, execution_options={SENDING_HELD_WRITES: True}
+        )
+        changed = [result.rowcount] if len(writes) == 1 else result.one()  # type: ignore[attr-defined]
+    except DBAPIError as error:
+        _refused(error, optimistic)
         raise
-    for write, changed in zip(writes, counts[: len(writes)], strict=True):
-        write.check(changed, optimistic)
+    _checked(writes, changed, optimistic)
+
+
+async def _sent_directly(session: AsyncSession, held: _Held) -> bool:
+    """Send what an optimistic unit holds straight to its driver (`shared.direct`), if it has
+    not begun a transaction; whether it did."""
+    driver = held.direct
+    if driver is None:
+        return False
+    statement, parameters = _statement(held.writes, True)
+    direct = Direct.of(statement, _engine_dialect(session))
+    if direct is None:
+        return False
+    writes = held.take()
+    try:
+        if len(writes) == 1:
+            changed: Any = [await direct.count(driver, parameters)]
+        else:
+            (changed,) = await direct.send(driver, parameters)
+    except DBAPIError as error:
+        _refused(error, True)
+        raise
+    _checked(writes, changed, True)
+    return True
 
 
 @asynccontextmanager
@@ -219,7 +263,7 @@ async def writes_held(session: AsyncSession, *, optimistic: bool = False) -> Asy
         yield
         if not held.noted <= held.saved:
             raise NeedsLocks("a row read to change is not saved over the version read")
-        if held.writes:
+        if held.writes and not await _sent_directly(session, held):
             await session.run_sync(_send, held.take(), held.optimistic)
     finally:
         del session.info[_KEY]
@@ -230,7 +274,7 @@ def reads_locked(session: AsyncSession, *rows: tuple[Table, Any]) -> bool:
     transaction ends: not in an optimistic unit of work without a transaction yet, which notes
     the rows instead."""
     held: _Held | None = session.info.get(_KEY)
-    if held is None or held.driver is None or not held.driver.autocommit:
+    if held is None or held.direct is None:
         return True
     held.noted.update(rows)
     return False
@@ -242,6 +286,23 @@ def _send_in_transaction(session: Session, held: _Held) -> None:
     if held.driver is not None:
         begin(session.get_bind().dialect, held.driver)
     _send(session, held.take(), held.optimistic)
+
+
+def _engine_dialect(session: AsyncSession) -> Any:
+    return session.sync_session.get_bind().dialect
+
+
+async def read_directly(
+    session: AsyncSession, statement: Any, values: dict[str, Any]
+) -> list[tuple[Any, ...]] | None:
+    """The rows of a read sent straight to the driver (`shared.direct`) if the session is an
+    optimistic unit's that may send it so; else None, and the caller reads through the
+    session."""
+    held: _Held | None = session.info.get(_KEY)
+    # A read must see what is held: the session sends it first.
+    driver = None if held is None or held.writes else held.direct
+    direct = None if driver is None else Direct.of(statement, _engine_dialect(session))
+    return None if direct is None else await direct.send(driver, values)
 
 
 async def write_row(session: AsyncSession, write: RowWrite) -> None:

@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import on_postgres
 from shared.errors import NotFound, PlatformError, StaleVersion
-from shared.held_writes import Inserting, RowWrite, Saving, reads_locked, write_row
+from shared.held_writes import (
+    Inserting,
+    RowWrite,
+    Saving,
+    read_directly,
+    reads_locked,
+    write_row,
+)
 from shared.pagination import Keyset
 from shared.principal import Scope
 from shared.text import fold
@@ -75,11 +82,11 @@ class RepositoryBase(Generic[E]):
 
     async def _by_id(self, entity_id: str, lock: bool) -> E | None:
         lock = lock and reads_locked(self.session, (self.table, entity_id))
-        row = (await self.session.execute(_by_id(self.table, lock), {"id_": entity_id})).first()
+        row = await _one(self.session, _by_id(self.table, lock), {"id_": entity_id})
         if row is None:
             return None
-        self._read()[entity_id] = _kept(row._mapping)
-        return self.to_entity(row)
+        values = dict(zip(_columns(self.table), row, strict=True))
+        return self._read_by_id(entity_id, values)
 
     def _read_by_id(self, entity_id: str, values: dict[str, Any]) -> E:
         """The record whose stored values were read (404 if none was there), remembered as
@@ -117,7 +124,8 @@ class RepositoryBase(Generic[E]):
         lock = reads_locked(self.session, (self.table, entity_id), (other.table, other_id))
         parameters = {"id_": entity_id, "other_id_": other_id}
         pair = _pair(self.table, other.table, lock)
-        row = (await self.session.execute(pair, parameters)).one()
+        row = await _one(self.session, pair, parameters)
+        assert row is not None
         names, other_names = _columns(self.table), _columns(other.table)
         first = dict(zip(names, row[: len(names)], strict=True))
         second = dict(zip(other_names, row[len(names) :], strict=True))
@@ -210,6 +218,15 @@ def _names(entity: Any, table: Table | None = None) -> tuple[str, ...]:
         names = tuple(f.name for f in fields(entity) if table is None or f.name in table.c)
         _FIELDS[entity, table] = names
     return names
+
+
+async def _one(session: AsyncSession, query: Select[Any], values: dict[str, Any]) -> Any:
+    """The first row of the query, or None: in an optimistic unit, read straight from the
+    driver (`shared.held_writes.read_directly`)."""
+    rows = await read_directly(session, query, values)
+    if rows is None:
+        return (await session.execute(query, values)).first()
+    return rows[0] if rows else None
 
 
 @functools.cache

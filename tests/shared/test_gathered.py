@@ -47,17 +47,36 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @contextmanager
 def statements_sent(db: Database) -> Iterator[list[str]]:
-    """The statements the database receives (an executemany counts once)."""
+    """The statements the database receives (an executemany counts once): through the
+    session, and straight from an optimistic unit to the driver (`shared.direct`)."""
     sent: list[str] = []
+    drivers: list[Any] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         sent.append(statement.split()[0])
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+    def count_direct(query: Any) -> None:
+        # One set of arguments: not the driver's own BEGIN or COMMIT, nor an executemany
+        # that the session counted already.
+        if query.args and isinstance(query.args, tuple):
+            sent.append(query.query.split()[0])
+
+    def watch(dbapi_connection: Any, *_: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        if hasattr(driver, "add_query_logger"):  # asyncpg's, not SQLite's
+            driver.add_query_logger(count_direct)
+            drivers.append(driver)
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "checkout", watch)
     try:
         yield sent
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "checkout", watch)
+        for driver in drivers:
+            driver.remove_query_logger(count_direct)
 
 
 async def table_state(db: Database) -> dict[str, tuple[str, int]]:
