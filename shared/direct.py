@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
+Processed = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 _COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 
@@ -35,13 +36,16 @@ _COUNT = re.compile(r"(?:SELECT|UPDATE|DELETE|INSERT \d+) (\d+)")
 @dataclass(frozen=True)
 class Direct:
     """A statement compiled for the driver: its text, its parameters in order (a name to take
-    from the values sent, or a value of its own) with their processors, and its columns'."""
+    from the values sent, or a value of its own) with their processors, and its columns'
+    processors."""
 
     sql: str
     names: tuple[str, ...]
     fixed: dict[str, Any]
-    binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    binds: Processed
+    """The parameters whose values are processed, each with its processor."""
+    processed: Processed
+    """The columns whose values are processed, each with its processor."""
 
     @staticmethod
     def of(statement: ClauseElement, dialect: Any) -> Direct | None:
@@ -52,16 +56,17 @@ class Direct:
     def arguments(self, values: dict[str, Any]) -> list[Any]:
         fixed = self.fixed
         arguments = [fixed[name] if name in fixed else values[name] for name in self.names]
-        for i, process in enumerate(self.binds):
-            if process is not None:
-                arguments[i] = process(arguments[i])
+        for i, process in self.binds:
+            arguments[i] = process(arguments[i])
         return arguments
 
     def row(self, record: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(record, self.results, strict=True)
-        )
+        if not self.processed:
+            return tuple(record)
+        values = list(record)
+        for i, process in self.processed:
+            values[i] = process(values[i])
+        return tuple(values)
 
     async def send(self, driver: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run the statement on the driver's connection (the session's adapter of it) with the
@@ -107,9 +112,15 @@ def _compiled(statement: ClauseElement, dialect: Any) -> Direct | None:
         sql=compiled.string,
         names=names,
         fixed=fixed,
-        binds=tuple(binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names),
-        results=results,
+        binds=_processed(
+            binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
+        ),
+        processed=_processed(results),
     )
+
+
+def _processed(processors: Iterable[Processor]) -> Processed:
+    return tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
 def _translated(driver: Any, error: Exception, sql: str, arguments: list[Any]) -> Exception:

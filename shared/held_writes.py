@@ -256,8 +256,9 @@ async def writes_held(session: AsyncSession, *, optimistic: bool = False) -> Asy
         return
     driver = None
     if optimistic:
-        raw = await (await session.connection()).get_raw_connection()
-        driver = raw.dbapi_connection
+        connection = (await session.connection()).sync_connection
+        assert connection is not None
+        driver = connection.connection.dbapi_connection  # checked out just now: no I/O
     held = session.info[_KEY] = _Held(driver)
     try:
         yield
