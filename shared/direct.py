@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.sql import ClauseElement
@@ -75,7 +75,7 @@ class Direct:
         try:
             records = await driver.driver_connection.fetch(self.sql, *arguments)
         except Exception as error:
-            raise _translated(driver, error, self.sql, arguments) from error
+            _raised(driver, error, self.sql, arguments)
         return [self.row(record) for record in records]
 
     async def count(self, driver: Any, values: dict[str, Any]) -> int:
@@ -84,7 +84,7 @@ class Direct:
         try:
             status = await driver.driver_connection.execute(self.sql, *arguments)
         except Exception as error:
-            raise _translated(driver, error, self.sql, arguments) from error
+            _raised(driver, error, self.sql, arguments)
         found = _COUNT.match(status or "")
         return int(found.group(1)) if found else -1
 
@@ -123,20 +123,18 @@ def _processed(processors: Iterable[Processor]) -> Processed:
     return tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
-def _translated(driver: Any, error: Exception, sql: str, arguments: list[Any]) -> Exception:
-    """The error as the session raises it: the driver's, translated by the dialect's adapter
-    of the connection, as a `DBAPIError` (or a kind of it), or as it is if not the driver's."""
+def _raised(driver: Any, error: Exception, sql: str, arguments: list[Any]) -> NoReturn:
+    """Raise the error as the session raises it: the driver's, translated by the dialect's
+    adapter of the connection, as a `DBAPIError` (or a kind of it); any other as it is."""
     dbapi_error = driver.dbapi.Error
     try:
-        driver._handle_exception(error)
+        driver._handle_exception(error)  # raises the translated error, or this one
     except dbapi_error as translated:
-        return DBAPIError.instance(
+        raise DBAPIError.instance(
             sql,
             arguments,
             translated,
             dbapi_error,
             connection_invalidated=driver.driver_connection.is_closed(),
-        )
-    except Exception as other:
-        return other
-    return error
+        ) from error
+    raise error
