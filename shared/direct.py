@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -71,22 +71,25 @@ class Direct:
     async def send(self, driver: Any, values: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run the statement on the driver's connection (the session's adapter of it) with the
         values of its parameters; its rows, processed as the session would process them."""
-        arguments = self.arguments(values)
-        try:
-            records = await driver.driver_connection.fetch(self.sql, *arguments)
-        except Exception as error:
-            _raised(driver, error, self.sql, arguments)
+        records = await self._run(driver.driver_connection.fetch, driver, values)
         return [self.row(record) for record in records]
 
     async def count(self, driver: Any, values: dict[str, Any]) -> int:
         """Run the statement (one that answers no rows) as `send` does; the rows it changed."""
-        arguments = self.arguments(values)
-        try:
-            status = await driver.driver_connection.execute(self.sql, *arguments)
-        except Exception as error:
-            _raised(driver, error, self.sql, arguments)
+        status = await self._run(driver.driver_connection.execute, driver, values)
         found = _COUNT.match(status or "")
         return int(found.group(1)) if found else -1
+
+    async def _run(
+        self, call: Callable[..., Awaitable[Any]], driver: Any, values: dict[str, Any]
+    ) -> Any:
+        """`call` (a method of the driver's connection) with the statement and its arguments;
+        the driver's errors raised as the session raises them."""
+        arguments = self.arguments(values)
+        try:
+            return await call(self.sql, *arguments)
+        except Exception as error:
+            _raised(driver, error, self.sql, arguments)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -31,8 +31,8 @@ undone with it. Until it begins one, that statement, and the repositories' reads
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,21 +204,24 @@ def _checked(writes: list[RowWrite], changed: Any, optimistic: bool) -> None:
         write.check(count, optimistic)
 
 
-def _refused(error: DBAPIError, optimistic: bool) -> None:
-    if optimistic and REFUSED in str(error.orig):
-        raise NeedsLocks(REFUSED, reason="conflict") from None
+@contextmanager
+def _refusals(optimistic: bool) -> Iterator[None]:
+    """In an optimistic unit, the statement failing on a write refused raises `NeedsLocks`."""
+    try:
+        yield
+    except DBAPIError as error:
+        if optimistic and REFUSED in str(error.orig):
+            raise NeedsLocks(REFUSED, reason="conflict") from None
+        raise
 
 
 def _send(session: Session, writes: list[RowWrite], optimistic: bool = False) -> None:
     statement, parameters = _statement(writes, optimistic)
-    try:
+    with _refusals(optimistic):
         result = session.execute(
             statement, parameters, execution_options={SENDING_HELD_WRITES: True}
         )
         changed = [result.rowcount] if len(writes) == 1 else result.one()  # type: ignore[attr-defined]
-    except DBAPIError as error:
-        _refused(error, optimistic)
-        raise
     _checked(writes, changed, optimistic)
 
 
@@ -233,14 +236,11 @@ async def _sent_directly(session: AsyncSession, held: _Held) -> bool:
     if direct is None:
         return False
     writes = held.take()
-    try:
+    with _refusals(True):
         if len(writes) == 1:
             changed: Any = [await direct.count(driver, parameters)]
         else:
             (changed,) = await direct.send(driver, parameters)
-    except DBAPIError as error:
-        _refused(error, True)
-        raise
     _checked(writes, changed, True)
     return True
 

@@ -85,8 +85,7 @@ class RepositoryBase(Generic[E]):
         row = await _one(self.session, _by_id(self.table, lock), {"id_": entity_id})
         if row is None:
             return None
-        values = dict(zip(_columns(self.table), row, strict=True))
-        return self._read_by_id(entity_id, values)
+        return self._read_by_id(entity_id, _values(self.table, row))
 
     def _read_by_id(self, entity_id: str, values: dict[str, Any]) -> E:
         """The record whose stored values were read (404 if none was there), remembered as
@@ -126,9 +125,8 @@ class RepositoryBase(Generic[E]):
         pair = _pair(self.table, other.table, lock)
         row = await _one(self.session, pair, parameters)
         assert row is not None
-        names, other_names = _columns(self.table), _columns(other.table)
-        first = dict(zip(names, row[: len(names)], strict=True))
-        second = dict(zip(other_names, row[len(names) :], strict=True))
+        split = len(_columns(self.table))
+        first, second = _values(self.table, row[:split]), _values(other.table, row[split:])
         return self._read_by_id(entity_id, first), other._read_by_id(other_id, second)
 
     async def first(self, query: Select[Any]) -> E | None:
@@ -238,6 +236,11 @@ def _by_id(table: Table, lock: bool, key: str = "id_") -> Select[Any]:
 @functools.cache
 def _columns(table: Table) -> tuple[str, ...]:
     return tuple(column.name for column in table.columns)
+
+
+def _values(table: Table, row: Any) -> dict[str, Any]:
+    """A row of all the table's columns (`select(table)`), by column name."""
+    return dict(zip(_columns(table), row, strict=True))
 
 
 @functools.cache

@@ -20,7 +20,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    event,
     select,
     text,
 )
@@ -29,6 +28,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from shared.columns import Choice, DecimalText, Hectares, JsonList
 from shared.db import Database, is_transient, new_metadata
 from shared.direct import Direct
+from tests.shared.test_gathered import statements_sent
 from tests.shared.test_optimistic import optimistic_unit
 from tests.shared.test_repository import Thing, Things
 from tests.shared.test_repository import metadata as repository_tables
@@ -155,13 +155,7 @@ async def test_an_optimistic_units_reads_and_writes_go_straight_to_the_driver(
     await pg_db.create_all(repository_tables)
     async with pg_db.transaction() as session:
         await Things(session).add(Thing("t1", "first"))
-    through_session: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        through_session.append(statement.split()[0])
-
-    event.listen(pg_db.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(pg_db, direct=False) as through_session:
         async with optimistic_unit(pg_db) as session:
             thing = await Things(session).lock("t1")
             thing.name = "changed"
@@ -173,8 +167,6 @@ async def test_an_optimistic_units_reads_and_writes_go_straight_to_the_driver(
             assert (await Things(session).get("t3")).name == "newer"  # begins a transaction
             await Things(session).add(Thing("t4", "newest"))
         assert through_session == ["INSERT", "SELECT", "INSERT"]
-    finally:
-        event.remove(pg_db.engine.sync_engine, "before_cursor_execute", seen)
     async with pg_db.sessions() as session:
         found = await Things(session).many(["t1", "t2", "t3", "t4"])
     assert {id_: t.name for id_, t in found.items()} == {

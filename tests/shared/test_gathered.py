@@ -46,9 +46,10 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 @contextmanager
-def statements_sent(db: Database) -> Iterator[list[str]]:
+def statements_sent(db: Database, *, direct: bool = True) -> Iterator[list[str]]:
     """The statements the database receives (an executemany counts once): through the
-    session, and straight from an optimistic unit to the driver (`shared.direct`)."""
+    session, and (if `direct`) straight from an optimistic unit to the driver
+    (`shared.direct`)."""
     sent: list[str] = []
     drivers: list[Any] = []
 
@@ -69,12 +70,14 @@ def statements_sent(db: Database) -> Iterator[list[str]]:
 
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
-    event.listen(engine, "checkout", watch)
+    if direct:
+        event.listen(engine, "checkout", watch)
     try:
         yield sent
     finally:
         event.remove(engine, "before_cursor_execute", count)
-        event.remove(engine, "checkout", watch)
+        if direct:
+            event.remove(engine, "checkout", watch)
         for driver in drivers:
             driver.remove_query_logger(count_direct)
 
