@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -127,12 +127,11 @@ class Database:
             event.listen(self.engine.sync_engine, "checkin", _returned)
             event.listen(self.engine.sync_engine, "checkout", _checked_out(self.sync_engine))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._optimistic: async_sessionmaker[AsyncSession] | None = None
+        self._autocommit: AsyncEngine | None = None
         if self.is_postgres:
             # Optimistic units take the pool's connections without a transaction.
-            autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            begin_before_writes(autocommit.sync_engine)
-            self._optimistic = async_sessionmaker(autocommit, expire_on_commit=False)
+            self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            begin_before_writes(self._autocommit.sync_engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,9 +152,7 @@ class Database:
     def optimistic(self) -> AbstractAsyncContextManager[AsyncSession] | None:
         """A session for an optimistic unit of work (`shared.optimistic`), without a transaction
         until it sends anything but plain reads and held writes. None on SQLite."""
-        # The session's own transaction sends neither BEGIN nor COMMIT on such a connection;
-        # its end still tells the relay that events were committed.
-        return None if self._optimistic is None else _begun(self._optimistic)
+        return None if self._autocommit is None else _optimistic_unit(self._autocommit)
 
     async def create_all(self, metadata: MetaData) -> None:
         """Create the tables of `metadata` (tests and the embedded default; production migrates)."""
@@ -174,6 +171,34 @@ class Database:
 async def _begun(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with sessions() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def _optimistic_unit(autocommit: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session bound to a connection of its own, which it uses only if the unit sends a
+    statement through it. Most units send theirs straight to the driver (`unit_driver`), each
+    committed as it runs: they then cost neither the session's transaction nor its
+    connection's, and the session's `after_commit` listeners (the outbox's, which wake the
+    relays) are told at the end. A unit that used the session commits it, or rolls it back."""
+    async with autocommit.connect() as connection:
+        session = AsyncSession(bind=connection, expire_on_commit=False)
+        try:
+            yield session
+            if session.in_transaction():
+                await session.commit()
+            else:
+                session.sync_session.dispatch.after_commit(session.sync_session)
+        finally:
+            if session.in_transaction():  # an error: roll back what went through the session
+                await session.close()
+
+
+def unit_driver(session: AsyncSession) -> Any:
+    """The driver's connection of an optimistic unit's session (`Database.optimistic`): taken
+    from the pool with the unit, so asking for it sends nothing."""
+    bind = session.sync_session.bind
+    assert isinstance(bind, Connection), "not an optimistic unit's session"
+    return bind.connection.dbapi_connection
 
 
 def _dialect(session: AsyncSession) -> Any:

@@ -56,7 +56,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from shared.db import on_postgres
+from shared.db import on_postgres, unit_driver
 from shared.direct import Direct
 from shared.errors import PlatformError
 from shared.optimistic import SENDING_HELD_WRITES, NeedsLocks, begin
@@ -254,12 +254,7 @@ async def writes_held(session: AsyncSession, *, optimistic: bool = False) -> Asy
     if not on_postgres(session):
         yield
         return
-    driver = None
-    if optimistic:
-        connection = (await session.connection()).sync_connection
-        assert connection is not None
-        driver = connection.connection.dbapi_connection  # checked out just now: no I/O
-    held = session.info[_KEY] = _Held(driver)
+    held = session.info[_KEY] = _Held(unit_driver(session) if optimistic else None)
     try:
         yield
         if not held.noted <= held.saved:

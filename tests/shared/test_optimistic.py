@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database
+from shared.db import Database, unit_driver
 from shared.held_writes import HELD_AT_MOST, writes_held
 from shared.optimistic import NeedsLocks, reads_only
 from tests.shared.test_gathered import statements_sent
@@ -144,6 +144,30 @@ async def test_an_optimistic_unit_begins_a_transaction_when_it_must(
         assert await names(pg) == before
     else:
         assert len(await names(pg)) > len(before)
+
+
+async def test_a_units_connection_goes_back_to_the_pool_as_it_came(postgres_url: str) -> None:
+    """One connection in the pool: taken by a unit that began a transaction, then by one that
+    failed in it, it is without a transaction again for the next unit, and in one for a
+    transaction's session (whose rollback undoes its insert)."""
+    db = Database(postgres_url, pool_size=1)
+    try:
+        await db.create_all(repository_tables)
+        async with optimistic_unit(db) as session:
+            await _read_after_a_write(session)
+        with pytest.raises(Undone):
+            async with optimistic_unit(db) as session:
+                await _written_alone(session)
+                raise Undone
+        with pytest.raises(Undone):
+            async with db.transaction() as session:
+                await Things(session).add(Thing("t9", "undone"))
+                raise Undone
+        async with optimistic_unit(db) as session:
+            assert unit_driver(session).autocommit
+        assert set(await names(db)) == {"t2"}
+    finally:
+        await db.dispose()
 
 
 @pytest.mark.parametrize(

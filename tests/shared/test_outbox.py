@@ -25,6 +25,8 @@ from shared.outbox import Outbox
 from shared.relay import CLAIMS_PER_TRANSACTION, OutboxRelay, RowsLeftBehind
 from shared.relay_progress import progress_record
 from tests.kafka_tools import Contract, make_contract, read_topic, setup_service_db, wait_until
+from tests.shared.test_gathered import statements_sent
+from tests.shared.test_optimistic import optimistic_unit
 
 
 class Boom(Exception):
@@ -123,6 +125,29 @@ async def test_the_relay_is_woken_by_a_commit_that_added_events_not_by_a_rollbac
     async with db.transaction() as session:
         await outbox.add(session, contract.happened(thing_id="a", seq=0))
     await asyncio.wait_for(woken, timeout=10)
+
+
+async def test_an_optimistic_unit_that_wrote_past_its_session_wakes_the_relay_as_it_ends(
+    pg_service: tuple[Database, Contract, Outbox],
+) -> None:
+    """Its events went straight to the driver and committed there: its session, which sent
+    nothing, still tells the relay at the end; a unit that failed before sending them does
+    not."""
+    db, contract, outbox = pg_service
+    woken = asyncio.create_task(outbox.wait_for_commit(timeout_s=60))
+    with pytest.raises(Boom):
+        async with optimistic_unit(db) as session:
+            await outbox.add(session, contract.happened(thing_id="b", seq=0))
+            raise Boom
+    await asyncio.sleep(0.1)
+    assert not woken.done(), "woken without a committed event"
+    with statements_sent(db, direct=False) as through_the_session:
+        async with optimistic_unit(db) as session:
+            await outbox.add(session, contract.happened(thing_id="a", seq=0))
+    assert through_the_session == []
+    await asyncio.wait_for(woken, timeout=10)
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(contract.tables.outbox)) == 1
 
 
 async def test_events_of_one_aggregate_arrive_in_commit_order(
