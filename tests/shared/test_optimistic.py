@@ -147,9 +147,9 @@ async def test_an_optimistic_unit_begins_a_transaction_when_it_must(
 
 
 async def test_a_units_connection_goes_back_to_the_pool_as_it_came(postgres_url: str) -> None:
-    """One connection in the pool: taken by a unit that began a transaction, then by one that
-    failed in it, it is without a transaction again for the next unit, and in one for a
-    transaction's session (whose rollback undoes its insert)."""
+    """One connection in the pool: taken by a unit that began a transaction, by one that failed
+    in it, and by one that never began one, it is without a transaction again for the next
+    unit, and in one for a transaction's session (whose rollback undoes its insert)."""
     db = Database(postgres_url, pool_size=1)
     try:
         await db.create_all(repository_tables)
@@ -159,13 +159,15 @@ async def test_a_units_connection_goes_back_to_the_pool_as_it_came(postgres_url:
             async with optimistic_unit(db) as session:
                 await _written_alone(session)
                 raise Undone
+        async with optimistic_unit(db) as session:
+            await Things(session).add(Thing("t3", "straight to the driver"))
         with pytest.raises(Undone):
             async with db.transaction() as session:
                 await Things(session).add(Thing("t9", "undone"))
                 raise Undone
         async with optimistic_unit(db) as session:
             assert unit_driver(session).autocommit
-        assert set(await names(db)) == {"t2"}
+        assert set(await names(db)) == {"t2", "t3"}
     finally:
         await db.dispose()
 
