@@ -201,12 +201,17 @@ def unit_driver(session: AsyncSession) -> Any:
     return bind.connection.dbapi_connection
 
 
-def _dialect(session: AsyncSession) -> Any:
-    # The session's own engine (a plain attribute), not the async proxies of it: a replay
-    # asks this for every row it writes.
+def bound_dialect(session: AsyncSession) -> Any:
+    """The dialect of what the session is bound to (its engine, or an optimistic unit's
+    connection): a plain attribute, not the async proxies of it, as a replay asks for it for
+    every row it writes, and an optimistic unit for each statement it sends to the driver."""
     bind = session.sync_session.bind
     assert bind is not None
-    return postgresql if bind.dialect.name == "postgresql" else sqlite
+    return bind.dialect
+
+
+def _dialect(session: AsyncSession) -> Any:
+    return postgresql if bound_dialect(session).name == "postgresql" else sqlite
 
 
 def on_postgres(session: AsyncSession) -> bool:

@@ -56,7 +56,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from shared.db import on_postgres, unit_driver
+from shared.db import bound_dialect, on_postgres, unit_driver
 from shared.direct import Direct
 from shared.errors import PlatformError
 from shared.optimistic import SENDING_HELD_WRITES, NeedsLocks, begin
@@ -232,7 +232,7 @@ async def _sent_directly(session: AsyncSession, held: _Held) -> bool:
     if driver is None:
         return False
     statement, parameters = _statement(held.writes, True)
-    direct = Direct.of(statement, _engine_dialect(session))
+    direct = Direct.of(statement, bound_dialect(session))
     if direct is None:
         return False
     writes = held.take()
@@ -284,10 +284,6 @@ def _send_in_transaction(session: Session, held: _Held) -> None:
     _send(session, held.take(), held.optimistic)
 
 
-def _engine_dialect(session: AsyncSession) -> Any:
-    return session.sync_session.get_bind().dialect
-
-
 async def read_directly(
     session: AsyncSession, statement: Any, values: dict[str, Any]
 ) -> list[tuple[Any, ...]] | None:
@@ -297,7 +293,7 @@ async def read_directly(
     held: _Held | None = session.info.get(_KEY)
     # A read must see what is held: the session sends it first.
     driver = None if held is None or held.writes else held.direct
-    direct = None if driver is None else Direct.of(statement, _engine_dialect(session))
+    direct = None if driver is None else Direct.of(statement, bound_dialect(session))
     return None if direct is None else await direct.send(driver, values)
 
 

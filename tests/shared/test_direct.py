@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from shared.columns import Choice, DecimalText, Hectares, JsonList
+from shared.columns import Choice, DecimalText, Hectares, JsonList, record_id
 from shared.db import Database, is_transient, new_metadata
 from shared.direct import Direct
 from tests.shared.test_gathered import statements_sent
@@ -43,7 +43,7 @@ metadata = new_metadata()
 plots = Table(
     "plots",
     metadata,
-    Column("id", String(10), primary_key=True),
+    record_id(),
     Column("area_ha", Hectares, nullable=True),
     Column("kind", Choice(Kind), nullable=True),
     Column("sectors", JsonList, nullable=True),
