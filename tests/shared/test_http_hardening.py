@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -75,3 +76,23 @@ async def test_an_unexpected_error_is_a_500_problem_carrying_the_correlation_id(
     assert len(errors) == 1, errors
     assert errors[0].get("correlation_id") == "corr-500", errors[0]
     assert "the disk caught fire" in errors[0].get("exception", "")
+
+
+@asynccontextmanager
+async def _opening(_router: APIRouter) -> AsyncIterator[None]:
+    yield
+
+
+@pytest.mark.parametrize(
+    "router",
+    [APIRouter(prefix="/api/v1", max_body_size=1024), APIRouter(lifespan=_opening)],
+    ids=["a body-size limit", "a lifespan"],
+)
+def test_a_router_whose_own_limits_or_lifespan_the_app_would_drop_is_refused(
+    router: APIRouter,
+) -> None:
+    """The app serves a router's routes as its own: what FastAPI adds only when a router is
+    included (its limits, its lifespan) would be lost, so such a router is refused."""
+    settings = Settings(service="things", jwt_secret=SECRET)
+    with pytest.raises(ValueError, match="own limits or lifespan"):
+        create_service_app(settings, title="things", routers=[router])
