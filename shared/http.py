@@ -316,10 +316,11 @@ def create_service_app(
 
 def _serve_routes(app: FastAPI, router: APIRouter) -> None:
     """Serve the router's routes as the app's own. FastAPI matches an included router's routes
-    twice a request, once to choose the router and again inside it: about 30 µs a request, a
-    seventh of a write's time in FastAPI. A router gives each route its prefix, tags and
+    twice a request, once to choose the router and again inside it: about 25 µs a request, an
+    eighth of a write's time in FastAPI. A router gives each route its prefix, tags and
     dependencies as the route is declared; only its limits and lifespan wait for an inclusion,
-    and a platform router has neither."""
+    and a platform router has neither. (Nor does `app.dependency_overrides` reach the routes:
+    the platform's tests run the real dependencies.)"""
     hooks = router.on_startup or router.on_shutdown
     lifespan = not isinstance(router.lifespan_context, _DEFAULT_LIFESPAN)
     if router.form_limits or router.max_body_size is not None or hooks or lifespan:
