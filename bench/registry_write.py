@@ -37,7 +37,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -321,11 +321,17 @@ async def measure(
     cpu = Cpu(pids)
     ratios: list[float] = []
 
+    def leasing(i: int) -> Awaitable[str]:
+        return bench.lease(clusters[i % len(clusters)], facilities[i])
+
     async def lease(i: int) -> None:
         start = time.monotonic()
-        tenancy = await bench.lease(clusters[i % len(clusters)], facilities[i])
+        await leasing(i)
+        latencies.append(time.monotonic() - start)
+
+    async def watched(i: int) -> None:
+        tenancy = await leasing(len(facilities) - share + i)
         answered[tenancy] = time.monotonic()
-        latencies.append(answered[tenancy] - start)
 
     for r in range(rounds):
         first = r * share
@@ -336,20 +342,17 @@ async def measure(
         ratios.append(rate / bare_rate)
         print(f"  round {r + 1}: registry {rate:.1f}/s, bare {bare_rate:.1f}/s", flush=True)
     writes = share * rounds
-    timed_latencies = list(latencies)
-    watched_from = len(facilities) - share
-    answered.clear()
     async with Events(bootstrap) as events:
-        await gather_limited(share, args.concurrency, lambda i: lease(watched_from + i))
+        await gather_limited(share, args.concurrency, watched)
         await events.wait_for(set(answered))
     to_kafka = events.delays(answered)
     print()
     print(
         f"tenancy writes            {writes:>8}   (concurrency {args.concurrency}, {rounds} rounds)"
     )
-    print(f"latency p50 / p99         {ms(timed_latencies, 0.5, 0.99):>17} ms")
+    print(f"latency p50 / p99         {ms(latencies, 0.5, 0.99):>17} ms")
     print(f"CPU ms per write          {cpu.per_write(writes)}")
-    print(f"mean latency              {statistics.mean(timed_latencies) * 1000:>8.1f} ms")
+    print(f"mean latency              {statistics.mean(latencies) * 1000:>8.1f} ms")
     print(
         f"response -> Kafka p50/p99 {ms(to_kafka, 0.5, 0.99):>17} ms   "
         f"({len(to_kafka)} of {share} seen, in a watched round after the timed ones)"

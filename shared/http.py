@@ -314,6 +314,9 @@ def create_service_app(
     return app
 
 
+_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
+
+
 def _serve_routes(app: FastAPI, router: APIRouter) -> None:
     """Serve the router's routes as the app's own. FastAPI matches an included router's routes
     twice a request, once to choose the router and again inside it: about 25 µs a request, an
@@ -326,9 +329,6 @@ def _serve_routes(app: FastAPI, router: APIRouter) -> None:
     if router.form_limits or router.max_body_size is not None or hooks or lifespan:
         raise ValueError("a router with its own limits or lifespan must be included")
     app.router.routes.extend(router.routes)
-
-
-_DEFAULT_LIFESPAN = type(APIRouter().lifespan_context)
 
 
 def _lifespan(
