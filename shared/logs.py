@@ -1,4 +1,10 @@
-"""Structured JSON logs that carry the correlation id of the work in hand."""
+"""Structured JSON logs that carry the correlation id of the work in hand.
+
+ERROR is for what someone must look at: a bug, an event that cannot be applied. A condition the
+platform rides out by trying again (Kafka or PostgreSQL away, a partition between leaders) is a
+WARNING, and its metrics and alerts say when it lasts. The Kafka client logs some conditions it
+retries by itself as errors (a broker that does not answer, a group coordinator not elected
+yet, a partition whose leader moved): the platform's logs give those as warnings."""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from aiokafka.errors import KafkaError
 
 from shared import context
 
@@ -36,9 +44,44 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
+_RETRIED_WITHOUT_AN_ERROR = frozenset({"Unable to update metadata from %s"})
+"""The Kafka client's error messages that name no error, for conditions it retries."""
+
+
+class RetriedKafkaErrors(logging.Filter):
+    """Gives as warnings the errors the Kafka client logs for conditions it retries by itself:
+    those whose error is a retriable Kafka error or a failed connection, and the metadata
+    refreshes it tries again."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.levelno == logging.ERROR
+            and record.name.startswith("aiokafka")
+            and (
+                record.msg in _RETRIED_WITHOUT_AN_ERROR
+                or any(_retried(arg) for arg in _arguments(record))
+            )
+        ):
+            record.levelno = logging.WARNING
+            record.levelname = "WARNING"
+        return True
+
+
+def _arguments(record: logging.LogRecord) -> tuple[object, ...]:
+    args = record.args
+    return args if isinstance(args, tuple) else ()
+
+
+def _retried(argument: object) -> bool:
+    if isinstance(argument, KafkaError):
+        return bool(argument.retriable)
+    return isinstance(argument, OSError)
+
+
 def configure_logging(service: str, *, level: str = "INFO", as_json: bool = True) -> None:
     """Send the root logger to stderr, as JSON lines or plain text."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RetriedKafkaErrors())
     if as_json:
         handler.setFormatter(JsonFormatter(service))
     else:
