@@ -16,6 +16,11 @@ batch commits only once they are: the last progress record always names every ro
 has and the database does not. A batch commits only if no older row of its aggregates turned up
 while it was claimed (a writer's transaction that took its seq before the claim and committed
 after it); the next attempt sends that row first, ahead of its aggregate's later events.
+
+The Kafka client waits without end for some answers (a transaction's end, a producer id) that a
+broker killed at the wrong moment may never give. A transaction that has not ended within
+`transaction_timeout_s` is given up with its producer, as if the relay had died there: the next
+producer fences it and marks what it committed, from the progress record, before it sends.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -57,6 +62,12 @@ EVENTS_PER_TRANSACTION = 8_000
 """No more claims than this many rows, unless one claim holds more: the progress record names
 every event of its transaction (about 40 bytes each), and must stay well under the broker's
 1 MB a record."""
+LET_GO_AFTER_S = 5.0
+"""How long an abort, or a producer's stop, may take before the relay goes on without it."""
+
+
+class TransactionTimedOut(Exception):
+    """A Kafka transaction, or a new producer's start, did not end in time."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class OutboxRelay:
         poll_interval_s: float = 0.5,
         keep_published: timedelta = timedelta(days=7),
         stall_after_s: float = 3.0,
+        transaction_timeout_s: float = 30.0,
         producer_factory: Callable[[str], AIOKafkaProducer] | None = None,
     ) -> None:
         self.db = db
@@ -96,6 +108,7 @@ class OutboxRelay:
             1, min(CLAIMS_PER_TRANSACTION, EVENTS_PER_TRANSACTION // batch_size)
         )
         self.poll_interval_s = poll_interval_s
+        self.transaction_timeout_s = transaction_timeout_s
         self.housekeeping = OutboxHousekeeping(db, self.table, service, keep_published)
         self.stalls = StallWatch(service, stall_after_s)
         self.identity = relay_identity(service, db.engine.url)
@@ -175,7 +188,8 @@ class OutboxRelay:
             rows = await self._claim(session)
             if rows:
                 with self.stalls.watching():
-                    rows = await self._publish(producer, session, rows)
+                    async with self._in_time("the Kafka transaction"):
+                        rows = await self._publish(producer, session, rows)
         except BaseException as exc:
             await claiming.__aexit__(type(exc), exc, exc.__traceback__)
             raise
@@ -265,9 +279,23 @@ class OutboxRelay:
             await producer.commit_transaction()
         except BaseException:
             with contextlib.suppress(Exception):
-                await producer.abort_transaction()
+                await asyncio.wait_for(producer.abort_transaction(), LET_GO_AFTER_S)
             raise
         return rows
+
+    @contextlib.asynccontextmanager
+    async def _in_time(self, what: str) -> AsyncIterator[None]:
+        """Raise `TransactionTimedOut` if the block has not ended in `transaction_timeout_s`."""
+        deadline = asyncio.timeout(self.transaction_timeout_s)
+        try:
+            async with deadline:
+                yield
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise
+            raise TransactionTimedOut(
+                f"{what} did not end in {self.transaction_timeout_s:g} s; its producer is given up"
+            ) from exc
 
     async def _claim(self, session: AsyncSession, *, after: int = 0) -> list[OutboxRow]:
         """The next rows to send, but not those of the transaction still being marked."""
@@ -294,11 +322,11 @@ class OutboxRelay:
         )
         producer = self._producer_factory(self.identity)
         try:
-            await producer.start()  # fences any older producer of this identity
-            await self._mark_last_published()
+            async with self._in_time("the new producer's start"):
+                await producer.start()  # fences any older producer of this identity
+                await self._mark_last_published()
         except BaseException:
-            with contextlib.suppress(Exception):
-                await producer.stop()
+            await _let_go(producer)
             raise
         self._producer = producer
         return producer
@@ -319,12 +347,22 @@ class OutboxRelay:
     async def _close_producer(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            with contextlib.suppress(Exception):
-                await producer.stop()
+            await _let_go(producer)
 
     async def refresh_stats(self) -> tuple[int, float]:
         """Update the backlog gauges; return (unpublished rows, age of the oldest in seconds)."""
         return await self.housekeeping.refresh_stats()
+
+
+async def _let_go(producer: AIOKafkaProducer) -> None:
+    """Stop the producer, or leave it behind if it does not stop in time: a newer producer of
+    its transactional id fences it."""
+    try:
+        await asyncio.wait_for(producer.stop(), LET_GO_AFTER_S)
+    except TimeoutError:
+        log.warning("outbox relay: a producer did not stop in %g s; left behind", LET_GO_AFTER_S)
+    except Exception as exc:
+        log.debug("outbox relay: a producer's stop failed: %s", exc)
 
 
 async def _batched(batches: RecordBatches, rows: list[OutboxRow]) -> None:

@@ -264,6 +264,7 @@ class ServiceSpec(Generic[S]):
                 batch_size=settings.outbox_batch_size,
                 poll_interval_s=settings.outbox_poll_interval_s,
                 stall_after_s=settings.outbox_stall_after_s,
+                transaction_timeout_s=settings.outbox_transaction_timeout_s,
             )
             workers.append((relay.start, relay.stop))
         if settings.run_consumers and isinstance(db, Generations):

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     outbox_stall_after_s: float = Field(
         3.0, gt=0, description="report a broker that has not taken a batch for this long"
     )
+    outbox_transaction_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="give up a Kafka transaction that has not ended in this long, with its "
+        "producer: the next producer fences it and recovers what it committed",
+    )
     consumer_max_attempts: int = Field(5, ge=1)
     consumer_backoff_initial_s: float = Field(0.2, gt=0)
     consumer_backoff_max_s: float = Field(10.0, gt=0)

@@ -273,7 +273,8 @@ class Faulty:
     """A real transactional producer whose sends of chosen events fail (a batch holding one
     fails whole), or whose commit goes through and then reports an error, as a relay killed
     right after the broker took its batch; or that is dead: it tells the broker nothing more,
-    not even to abort its transaction."""
+    not even to abort its transaction; or that hangs: its commit, abort and stop wait for an
+    answer that never comes, as the Kafka client's do after a broker died at the wrong moment."""
 
     def __init__(self, producer: AIOKafkaProducer, *, fail_seqs: set[int] = frozenset()) -> None:
         self.producer = producer
@@ -281,6 +282,13 @@ class Faulty:
         self.die_after_commit = False
         self.hold_commit: asyncio.Event | None = None
         self.dead = False
+        self.hung = asyncio.Event()
+        """Set to release what a hanging producer holds (`hang()`)."""
+        self.hanging = False
+
+    def hang(self) -> None:
+        self.hanging = True
+        self.hold_commit = self.hung
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.producer, name)
@@ -305,8 +313,15 @@ class Faulty:
             raise ConnectionError("the relay died before it could mark the batch")
 
     async def abort_transaction(self) -> None:
+        if self.hanging:
+            await self.hung.wait()
         self._check_alive()
         await self.producer.abort_transaction()
+
+    async def stop(self) -> None:
+        if self.hanging:
+            await self.hung.wait()
+        await self.producer.stop()
 
     def _check_alive(self) -> None:
         if self.dead:
@@ -447,6 +462,38 @@ async def test_a_broker_that_does_not_take_a_batch_is_reported_within_seconds(
         assert "takes batches again" in caplog.text
     finally:
         await relay.stop()
+
+
+async def test_a_transaction_that_never_ends_is_given_up_and_the_next_producer_sends_it_once(
+    pg_service: tuple[Database, Contract, Outbox],
+    kafka_bootstrap: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    db, contract, outbox = pg_service
+    async with db.transaction() as session:
+        await outbox.add(
+            session, *(contract.happened(thing_id=k, seq=i) for i in range(3) for k in "ab")
+        )
+    monkeypatch.setattr("shared.relay.LET_GO_AFTER_S", 0.5)
+    made: list[Faulty] = []
+    relay = faulty_relay(db, outbox, kafka_bootstrap, made, transaction_timeout_s=5.0)
+    hanging = await leading(relay)
+    hanging.hang()
+    caplog.set_level(logging.INFO, logger="shared.relay")
+    relay.start()
+    try:
+        await _drain(relay, timeout_s=20)
+    finally:
+        await asyncio.wait_for(relay.stop(), 10)  # a relay that waits for its answer never stops
+        hanging.hung.set()
+        await hanging.producer.stop()
+    assert "the Kafka transaction did not end in 5 s" in caplog.text
+    assert "a producer did not stop in 0.5 s; left behind" in caplog.text
+    assert len(made) == 2, "the relay should go on with a new producer, and only one"
+    messages = await read_topic(kafka_bootstrap, contract.topic, expected=6)
+    assert len({dict(m.headers)["ce_id"] for m in messages}) == len(messages) == 6
+    assert _ids_by_key(messages) == {k: [0, 1, 2] for k in "ab"}
 
 
 async def test_one_transaction_carries_several_claims_in_order(
