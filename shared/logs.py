@@ -44,8 +44,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
-_RETRIED_WITHOUT_AN_ERROR = frozenset({"Unable to update metadata from %s"})
-"""The Kafka client's error messages that name no error, for conditions it retries."""
+_METADATA_RETRIED = "Unable to update metadata from %s"
+"""The Kafka client's error for a metadata refresh it tries again: it names no error."""
 
 
 class RetriedKafkaErrors(logging.Filter):
@@ -57,10 +57,7 @@ class RetriedKafkaErrors(logging.Filter):
         if (
             record.levelno == logging.ERROR
             and record.name.startswith("aiokafka")
-            and (
-                record.msg in _RETRIED_WITHOUT_AN_ERROR
-                or any(_retried(arg) for arg in _arguments(record))
-            )
+            and (record.msg == _METADATA_RETRIED or any(map(_retried, _arguments(record))))
         ):
             record.levelno = logging.WARNING
             record.levelname = "WARNING"
@@ -68,8 +65,7 @@ class RetriedKafkaErrors(logging.Filter):
 
 
 def _arguments(record: logging.LogRecord) -> tuple[object, ...]:
-    args = record.args
-    return args if isinstance(args, tuple) else ()
+    return record.args if isinstance(record.args, tuple) else ()
 
 
 def _retried(argument: object) -> bool:

@@ -7,7 +7,6 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -35,10 +34,6 @@ def logging_as_served() -> Iterator[None]:
         kafka.setLevel(kafka_level)
 
 
-def written(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in capsys.readouterr().err.splitlines()]
-
-
 async def test_errors_the_kafka_client_retries_are_warnings_and_the_rest_stay_errors(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -59,7 +54,7 @@ async def test_errors_the_kafka_client_retries_are_warnings_and_the_rest_stay_er
         )
         logging.getLogger("shared.consumer").error("consumer %s failed", "c", exc_info=OSError())
 
-    lines = written(capsys)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
 
     def level(beginning: str) -> set[str]:
         return {line["level"] for line in lines if line["message"].startswith(beginning)}

@@ -282,13 +282,12 @@ class Faulty:
         self.die_after_commit = False
         self.hold_commit: asyncio.Event | None = None
         self.dead = False
-        self.hung = asyncio.Event()
-        """Set to release what a hanging producer holds (`hang()`)."""
-        self.hanging = False
+        self.hung: asyncio.Event | None = None
+        """What a hanging producer's commit, abort and stop wait for (`hang()`)."""
 
-    def hang(self) -> None:
-        self.hanging = True
-        self.hold_commit = self.hung
+    def hang(self) -> asyncio.Event:
+        self.hung = self.hold_commit = asyncio.Event()
+        return self.hung
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.producer, name)
@@ -313,13 +312,13 @@ class Faulty:
             raise ConnectionError("the relay died before it could mark the batch")
 
     async def abort_transaction(self) -> None:
-        if self.hanging:
+        if self.hung is not None:
             await self.hung.wait()
         self._check_alive()
         await self.producer.abort_transaction()
 
     async def stop(self) -> None:
-        if self.hanging:
+        if self.hung is not None:
             await self.hung.wait()
         await self.producer.stop()
 
@@ -479,14 +478,14 @@ async def test_a_transaction_that_never_ends_is_given_up_and_the_next_producer_s
     made: list[Faulty] = []
     relay = faulty_relay(db, outbox, kafka_bootstrap, made, transaction_timeout_s=5.0)
     hanging = await leading(relay)
-    hanging.hang()
+    release = hanging.hang()
     caplog.set_level(logging.INFO, logger="shared.relay")
     relay.start()
     try:
         await _drain(relay, timeout_s=20)
     finally:
         await asyncio.wait_for(relay.stop(), 10)  # a relay that waits for its answer never stops
-        hanging.hung.set()
+        release.set()
         await hanging.producer.stop()
     assert "the Kafka transaction did not end in 5 s" in caplog.text
     assert "a producer did not stop in 0.5 s; left behind" in caplog.text
